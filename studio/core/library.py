@@ -1,0 +1,352 @@
+"""Books on disk: the `<slug>.storybook/` bundle, atomic writes, loading and the library.
+
+A bundle holds `book.json` and `images/`. Every write goes to a temporary file
+beside its target, is flushed and fsynced, then renamed over the target, so a
+crash leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import ValidationError
+
+from studio.core.book import SCHEMA_VERSION, Book, ImageStatus, PlanStatus
+
+BUNDLE_SUFFIX = ".storybook"
+BOOK_FILE = "book.json"
+IMAGES_DIR = "images"
+MAX_BOOK_JSON_BYTES = 32 * 1024 * 1024
+
+
+class StorageError(Exception):
+    """Writing to the library failed. The message says why and what is intact."""
+
+
+class BookFileError(Exception):
+    """A book could not be read. The message names the file and the problem."""
+
+
+def default_library_dir() -> Path:
+    """`STUDIO_LIBRARY` if set, else the platform's user data folder."""
+    env = os.environ.get("STUDIO_LIBRARY")
+    if env:
+        return Path(env).expanduser()
+    return platformdirs.user_data_path("StoryStudio", appauthor=False) / "Library"
+
+
+def slugify(text: str, max_len: int = 48) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", ascii_text).strip("-").lower()
+    return slug[:max_len].strip("-") or "book"
+
+
+# --- Atomic writes -------------------------------------------------------------------
+
+
+def _describe_os_error(path: Path, err: OSError) -> str:
+    if err.errno == errno.ENOSPC:
+        cause = "the disk is full"
+    elif err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        cause = "the folder is read-only or not writable"
+    elif err.errno == errno.EDQUOT:
+        cause = "the disk quota is exceeded"
+    else:
+        cause = err.strerror or str(err)
+    return f"Could not save {path.name} in {path.parent}: {cause}."
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers see the old file or the new one, whole."""
+    fd = -1
+    tmp = ""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            fd = -1
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        tmp = ""
+        _fsync_dir(path.parent)
+    except OSError as err:
+        kept = " The previous copy is intact." if path.exists() else ""
+        raise StorageError(_describe_os_error(path, err) + kept) from err
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if tmp:
+            with _suppress_os_error():
+                os.unlink(tmp)
+
+
+class _suppress_os_error:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> bool:
+        return exc_type is not None and issubclass(exc_type, OSError)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- Loading and migration -----------------------------------------------------------
+
+
+def migrate(data: dict[str, Any], source: Path) -> dict[str, Any]:
+    """Bring an older `book.json` up to the current schema."""
+    version = data.get("schema_version")
+    if not isinstance(version, int):
+        raise BookFileError(f"{source}: the file has no schema_version; it is not a Story Studio book.")
+    if version > SCHEMA_VERSION:
+        raise BookFileError(
+            f"{source}: this book was saved by a newer Story Studio (format {version}); "
+            f"this version reads format {SCHEMA_VERSION} and older. Update Story Studio to open it."
+        )
+    if version < 1:
+        raise BookFileError(f"{source}: unknown book format {version}.")
+    return data
+
+
+def _first_error(err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "the top level"
+    more = f" (and {err.error_count() - 1} more problems)" if err.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def parse_book(raw: bytes, source: Path) -> Book:
+    """Validate the bytes of a `book.json`; raise BookFileError naming `source`."""
+    if len(raw) > MAX_BOOK_JSON_BYTES:
+        raise BookFileError(f"{source}: the file is too large to be a book ({len(raw)} bytes).")
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
+        raise BookFileError(f"{source}: the file is not valid JSON ({err}).") from err
+    if not isinstance(data, dict):
+        raise BookFileError(f"{source}: expected a JSON object at the top level.")
+    try:
+        return Book.model_validate(migrate(data, source))
+    except ValidationError as err:
+        raise BookFileError(f"{source}: the book does not match the format: {_first_error(err)}.") from err
+
+
+def _clean_interrupted(book: Book) -> Book:
+    """A picture still 'running' on disk was cut off by a crash: it is pending again."""
+    for page in book.pages:
+        if page.image.status is ImageStatus.RUNNING:
+            page.image.status = ImageStatus.PENDING
+    return book
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A `<slug>.storybook/` folder."""
+
+    path: Path
+
+    @property
+    def book_file(self) -> Path:
+        return self.path / BOOK_FILE
+
+    @property
+    def images_dir(self) -> Path:
+        return self.path / IMAGES_DIR
+
+    def image_path(self, name: str) -> Path:
+        if not name or "/" in name or "\\" in name or name.startswith("."):
+            raise BookFileError(f"{self.book_file}: invalid picture file name {name!r}.")
+        return self.images_dir / name
+
+    def load(self) -> Book:
+        try:
+            raw = self.book_file.read_bytes()
+        except FileNotFoundError as err:
+            raise BookFileError(f"{self.book_file}: the file is missing; this is not a book bundle.") from err
+        except OSError as err:
+            raise BookFileError(f"{self.book_file}: cannot be read ({err.strerror}).") from err
+        return _clean_interrupted(parse_book(raw, self.book_file))
+
+    def save(self, book: Book) -> None:
+        self.save_json(book.model_dump_json(indent=1).encode())
+
+    def save_json(self, data: bytes) -> None:
+        self.images_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.book_file, data)
+
+    def write_image(self, name: str, data: bytes) -> Path:
+        target = self.image_path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data)
+        return target
+
+
+class BookStore:
+    """A loaded book and its bundle, saved off the event loop.
+
+    `save()` serializes on the loop (cheap) and writes in the executor. Saves
+    requested while one is running are coalesced into one more write.
+    """
+
+    def __init__(self, bundle: Bundle, book: Book, executor: Executor | None = None) -> None:
+        self.bundle = bundle
+        self.book = book
+        self._executor = executor
+        self._lock = asyncio.Lock()
+        self._pending: bytes | None = None
+        self.on_error: Callable[[StorageError], None] | None = None
+
+    async def save(self) -> None:
+        from studio.core.book import now
+
+        self.book.updated_at = now()
+        self._pending = self.book.model_dump_json(indent=1).encode()
+        async with self._lock:
+            data, self._pending = self._pending, None
+            if data is None:
+                return
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._executor, self.bundle.save_json, data)
+
+    async def write_image(self, name: str, data: bytes) -> Path:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.bundle.write_image, name, data)
+
+
+# --- The library ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookSummary:
+    bundle: Bundle
+    title: str
+    pages: int
+    images_done: int
+    failed: int
+    complete: bool
+    cover: Path | None
+    updated: float
+    error: str | None = None
+
+    @property
+    def state(self) -> str:
+        if self.error:
+            return "unreadable"
+        if self.complete:
+            return "complete"
+        return "has failures" if self.failed else "unfinished"
+
+
+def summarize(bundle: Bundle) -> BookSummary:
+    try:
+        book = bundle.load()
+    except BookFileError as err:
+        return BookSummary(bundle, bundle.path.stem, 0, 0, 0, False, None, 0.0, str(err))
+    cover = next(
+        (bundle.image_path(p.image.current.thumbnail) for p in book.pages if p.image.current), None
+    )
+    return BookSummary(
+        bundle=bundle,
+        title=book.display_title,
+        pages=len(book.pages) or book.settings.pages,
+        images_done=sum(p.is_done for p in book.pages),
+        failed=len(book.failed_pages) + (book.plan_status is PlanStatus.FAILED),
+        complete=book.is_complete,
+        cover=cover,
+        updated=book.updated_at.timestamp(),
+    )
+
+
+class Library:
+    """A folder of bundles."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = (root or default_library_dir()).expanduser()
+
+    def ensure(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StorageError(f"Cannot create the library folder {self.root}: {err.strerror}.") from err
+
+    def bundles(self) -> list[Bundle]:
+        if not self.root.is_dir():
+            return []
+        found = [p for p in self.root.iterdir() if p.suffix == BUNDLE_SUFFIX and p.is_dir()]
+        return [Bundle(p) for p in sorted(found)]
+
+    def summaries(self) -> list[BookSummary]:
+        """Every book, newest first. Reads every book.json: call it off the GUI thread."""
+        return sorted((summarize(b) for b in self.bundles()), key=lambda s: -s.updated)
+
+    def _unique_path(self, slug: str) -> Path:
+        candidate = self.root / f"{slug}{BUNDLE_SUFFIX}"
+        n = 2
+        while candidate.exists():
+            candidate = self.root / f"{slug}-{n}{BUNDLE_SUFFIX}"
+            n += 1
+        return candidate
+
+    def create(self, book: Book, name: str | None = None) -> Bundle:
+        """Make a new bundle for `book` with a unique folder name and save it."""
+        self.ensure()
+        path = self._unique_path(slugify(name or book.display_title))
+        try:
+            (path / IMAGES_DIR).mkdir(parents=True)
+        except OSError as err:
+            raise StorageError(f"Cannot create {path}: {err.strerror}.") from err
+        bundle = Bundle(path)
+        bundle.save(book)
+        return bundle
+
+    def rename(self, bundle: Bundle, title: str) -> Bundle:
+        book = bundle.load()
+        book.title = title.strip() or book.title
+        bundle.save(book)
+        return bundle
+
+    def duplicate(self, bundle: Bundle) -> Bundle:
+        book = bundle.load()
+        target = self._unique_path(slugify(book.display_title))
+        tmp = self.root / f".{target.name}.copying"
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            shutil.copytree(bundle.path, tmp, symlinks=False)
+            copy = Bundle(tmp)
+            from uuid import uuid4
+
+            book.id = uuid4().hex
+            book.title = f"{book.display_title} (copy)"
+            copy.save(book)
+            os.replace(tmp, target)
+        except OSError as err:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise StorageError(f"Could not copy the book: {err.strerror}.") from err
+        return Bundle(target)
+
+    def delete(self, bundle: Bundle) -> None:
+        if bundle.path.parent.resolve() != self.root.resolve():
+            raise StorageError(f"{bundle.path} is not in the library {self.root}.")
+        shutil.rmtree(bundle.path)
