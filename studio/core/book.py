@@ -33,9 +33,13 @@ class _Strict(BaseModel):
 class StyleGuide(_Strict):
     """The look every picture of the book shares."""
 
-    art_style: str = Field(description="Art style, e.g. 'soft watercolour picture-book illustration'")
+    art_style: str = Field(
+        description="Art style, e.g. 'soft watercolour picture-book illustration'"
+    )
     palette: str = Field(description="Colour palette, e.g. 'warm ochres, sage green, dusk blue'")
-    medium: str = Field(description="Medium and texture, e.g. 'watercolour and ink on cotton paper'")
+    medium: str = Field(
+        description="Medium and texture, e.g. 'watercolour and ink on cotton paper'"
+    )
 
     def prompt_text(self) -> str:
         return f"Art style: {self.art_style}. Palette: {self.palette}. Medium: {self.medium}."

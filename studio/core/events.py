@@ -79,3 +79,9 @@ class RunFinished(Event):
 
     outcome: str
     message: str = ""
+
+
+class Notice(Event):
+    """Something the person should know that is not an error."""
+
+    message: str

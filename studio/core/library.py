@@ -119,7 +119,9 @@ def migrate(data: dict[str, Any], source: Path) -> dict[str, Any]:
     """Bring an older `book.json` up to the current schema."""
     version = data.get("schema_version")
     if not isinstance(version, int):
-        raise BookFileError(f"{source}: the file has no schema_version; it is not a Story Studio book.")
+        raise BookFileError(
+            f"{source}: the file has no schema_version; it is not a Story Studio book."
+        )
     if version > SCHEMA_VERSION:
         raise BookFileError(
             f"{source}: this book was saved by a newer Story Studio (format {version}); "
@@ -150,7 +152,9 @@ def parse_book(raw: bytes, source: Path) -> Book:
     try:
         return Book.model_validate(migrate(data, source))
     except ValidationError as err:
-        raise BookFileError(f"{source}: the book does not match the format: {_first_error(err)}.") from err
+        raise BookFileError(
+            f"{source}: the book does not match the format: {_first_error(err)}."
+        ) from err
 
 
 def _clean_interrupted(book: Book) -> Book:
@@ -184,7 +188,9 @@ class Bundle:
         try:
             raw = self.book_file.read_bytes()
         except FileNotFoundError as err:
-            raise BookFileError(f"{self.book_file}: the file is missing; this is not a book bundle.") from err
+            raise BookFileError(
+                f"{self.book_file}: the file is missing; this is not a book bundle."
+            ) from err
         except OSError as err:
             raise BookFileError(f"{self.book_file}: cannot be read ({err.strerror}).") from err
         return _clean_interrupted(parse_book(raw, self.book_file))
@@ -289,7 +295,9 @@ class Library:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise StorageError(f"Cannot create the library folder {self.root}: {err.strerror}.") from err
+            raise StorageError(
+                f"Cannot create the library folder {self.root}: {err.strerror}."
+            ) from err
 
     def bundles(self) -> list[Bundle]:
         if not self.root.is_dir():

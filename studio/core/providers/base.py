@@ -113,7 +113,9 @@ class TextProvider(Protocol):
         """
         ...
 
-    async def repair_plan(self, request: PlanRequest, broken: str, problem: str) -> tuple[str, PlanDone]:
+    async def repair_plan(
+        self, request: PlanRequest, broken: str, problem: str
+    ) -> tuple[str, PlanDone]:
         """Ask once more for a valid plan, given the broken JSON and what is wrong with it."""
         ...
 

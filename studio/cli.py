@@ -1,0 +1,358 @@
+"""The `studio` command: the window with no arguments, headless commands otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from studio import __version__
+from studio.core.book import MAX_PAGES, MIN_PAGES, Book, GenerationSettings, ImageStatus
+from studio.core.config import ConfigError, EngineConfig, insecure_url_warning, resolve, strip_credentials
+from studio.core.library import Bundle, BookFileError, BookStore, Library, StorageError
+from studio.core.pipeline import Outcome, PipelineConfig
+from studio.core.services import open_services
+from studio.progress import ProgressPrinter
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAILED_PAGES, EXIT_CANCELLED = 0, 1, 2, 3, 130
+
+LOCK_HELP = (
+    "draw a character sheet first and pass it as a reference with every page, for characters "
+    "that look the same throughout (gpt-image models). Costs one extra picture and delays the "
+    "first page by one picture's time. Off by default."
+)
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _pages(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not MIN_PAGES <= n <= MAX_PAGES:
+        raise argparse.ArgumentTypeError(f"a book has {MIN_PAGES} to {MAX_PAGES} pages")
+    return n
+
+
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1 or n > 64:
+        raise argparse.ArgumentTypeError("choose 1 to 64")
+    return n
+
+
+def _size(value: str) -> str:
+    parts = value.lower().split("x")
+    if len(parts) != 2 or not all(p.isdigit() and 64 <= int(p) <= 8192 for p in parts):
+        raise argparse.ArgumentTypeError("use WIDTHxHEIGHT, for example 1024x1024")
+    return value.lower()
+
+
+def _add_endpoint_args(p: argparse.ArgumentParser, defaults: bool) -> None:
+    d = None
+    p.add_argument("--base-url", default=d, help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (default: OPENAI_BASE_URL or OpenAI)")
+    p.add_argument("--image-base-url", default=d, help="a different endpoint for pictures")
+    p.add_argument("--text-model", default=d, help="model that writes the story")
+    p.add_argument("--image-model", default=d, help="model that draws the pictures")
+    p.add_argument("--concurrency", type=_positive, default=4 if defaults else None, help="pictures drawn at once (default 4)")
+    p.add_argument("--budget", type=float, default=None, metavar="USD", help="stop new requests once the estimated cost reaches this")
+    p.add_argument("--character-lock", action="store_true", default=None, help=LOCK_HELP)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="studio",
+        description="Story Studio: write and illustrate picture books. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"Story Studio {__version__}")
+    parser.add_argument("--smoke", action="store_true", help="self-test: open the window offscreen, make a 3-page book offline, export a PDF")
+    parser.add_argument("--library", type=Path, default=None, help="library folder (default: STUDIO_LIBRARY or the user data folder)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gen = sub.add_parser("generate", help="write and illustrate a new book")
+    gen.add_argument("premise", help="what the story is about")
+    gen.add_argument("--pages", type=_pages, default=8, help=f"pages ({MIN_PAGES} to {MAX_PAGES}, default 8)")
+    gen.add_argument("--engine", choices=["offline", "openai"], default=None, help="offline needs no key; default: openai when OPENAI_API_KEY is set")
+    gen.add_argument("--image-size", type=_size, default="1024x1024", help="WIDTHxHEIGHT (default 1024x1024)")
+    gen.add_argument("--age", default="4-7", help="audience age (default 4-7)")
+    gen.add_argument("--style", default="", help="art style, e.g. 'gouache, warm and soft'")
+    _add_endpoint_args(gen, defaults=True)
+    gen.add_argument("--library", type=Path, default=None, dest="sub_library", help=argparse.SUPPRESS)
+
+    res = sub.add_parser("resume", help="finish what is pending or failed in a book")
+    res.add_argument("bundle", type=Path)
+    _add_endpoint_args(res, defaults=False)
+
+    chk = sub.add_parser("check", help="validate a book")
+    chk.add_argument("bundle", type=Path)
+    chk.add_argument("--json", action="store_true", help="print a JSON report")
+
+    exp = sub.add_parser("export", help="export a book as PDF, EPUB, HTML, PNG pages or a share archive")
+    exp.add_argument("bundle", type=Path)
+    exp.add_argument("--format", required=True, choices=["pdf", "epub", "html", "png", "archive"])
+    exp.add_argument("--out", type=Path, required=True, help="file (pdf, epub, archive) or folder (html, png)")
+    exp.add_argument("--preset", default="screen", choices=["screen", "print-square", "print-a4"], help="PDF layout (default screen)")
+    exp.add_argument("--notes", action="store_true", help="include review notes (PDF)")
+
+    imp = sub.add_parser("import", help="add a shared .storybook.zip to the library")
+    imp.add_argument("archive", type=Path)
+    imp.add_argument("--library", type=Path, default=None, dest="sub_library", help="library folder")
+
+    sub.add_parser("library", help="list the books in the library")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    library = getattr(args, "sub_library", None) or args.library
+    try:
+        if args.smoke:
+            from studio.smoke import run_smoke
+
+            return run_smoke()
+        if args.command is None:
+            from studio.app import main as app_main
+
+            return app_main(library)
+        return _dispatch(args, Library(library))
+    except CliError as err:
+        print(f"studio: {err}", file=sys.stderr)
+        return err.code
+    except ConfigError as err:
+        print(f"studio: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except (BookFileError, StorageError) as err:
+        print(f"studio: {err}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _dispatch(args: argparse.Namespace, library: Library) -> int:
+    command: str = args.command
+    if command == "generate":
+        return _generate(args, library)
+    if command == "resume":
+        return _resume(args)
+    if command == "check":
+        return _check(args.bundle, args.json)
+    if command == "export":
+        return _export(args)
+    if command == "import":
+        return _import(args.archive, library)
+    if command == "library":
+        return _list(library)
+    raise CliError(f"unknown command {command}", EXIT_USAGE)
+
+
+# --- generate and resume -------------------------------------------------------------------
+
+
+def _generate(args: argparse.Namespace, library: Library) -> int:
+    config = resolve(
+        args.engine,
+        base_url=args.base_url,
+        image_base_url=args.image_base_url,
+        text_model=args.text_model,
+        image_model=args.image_model,
+    )
+    _warn_about(config)
+    settings = GenerationSettings(
+        premise=args.premise,
+        pages=args.pages,
+        engine=config.engine,
+        audience_age=args.age,
+        art_style=args.style,
+        base_url=strip_credentials(config.base_url),
+        image_base_url=strip_credentials(config.image_base_url),
+        text_model=config.text_model,
+        image_model=config.image_model,
+        image_size=args.image_size,
+        concurrency=args.concurrency,
+        character_lock=bool(args.character_lock),
+        budget_usd=args.budget,
+    )
+    bundle = library.create(Book(settings=settings), name=args.premise)
+    return _run_book(bundle, config, _pipeline_config(settings))
+
+
+def _resume(args: argparse.Namespace) -> int:
+    bundle = Bundle(args.bundle)
+    book = bundle.load()
+    s = book.settings
+    for name in ("base_url", "image_base_url", "text_model", "image_model", "concurrency", "character_lock"):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(s, name, value)
+    if args.budget is not None:
+        s.budget_usd = args.budget
+    config = resolve(
+        s.engine,
+        base_url=s.base_url,
+        image_base_url=s.image_base_url,
+        text_model=s.text_model,
+        image_model=s.image_model,
+    )
+    _warn_about(config)
+    bundle.save(book)
+    return _run_book(bundle, config, _pipeline_config(s))
+
+
+def _pipeline_config(s: GenerationSettings) -> PipelineConfig:
+    return PipelineConfig(
+        concurrency=s.concurrency, budget_usd=s.budget_usd, character_lock=s.character_lock
+    )
+
+
+def _warn_about(config: EngineConfig) -> None:
+    if config.offline:
+        print(
+            "Using the offline engine (no API key configured): a built-in storyteller and painter. "
+            "Set OPENAI_API_KEY or use --engine openai for a language and image model.",
+            file=sys.stderr,
+        )
+    for url in {config.base_url, config.image_base_url}:
+        warning = insecure_url_warning(url)
+        if warning:
+            print(f"Warning: {warning}", file=sys.stderr)
+
+
+def _run_book(bundle: Bundle, config: EngineConfig, pipeline_config: PipelineConfig) -> int:
+    outcome = asyncio.run(_run_async(bundle, config, pipeline_config))
+    print(bundle.path)
+    return {
+        Outcome.COMPLETE: EXIT_OK,
+        Outcome.FAILED_PAGES: EXIT_FAILED_PAGES,
+        Outcome.BUDGET: EXIT_FAILED_PAGES,
+        Outcome.CANCELLED: EXIT_CANCELLED,
+        Outcome.STOPPED: EXIT_USAGE if "key" in outcome[1].lower() else EXIT_ERROR,
+        Outcome.PLAN_FAILED: EXIT_ERROR,
+    }[outcome[0]]
+
+
+async def _run_async(
+    bundle: Bundle, config: EngineConfig, pipeline_config: PipelineConfig
+) -> tuple[Outcome, str]:
+    async with open_services(config) as services:
+        store = BookStore(bundle, bundle.load(), services.executor)
+        printer = ProgressPrinter(store.book.settings.pages)
+        pipeline = services.pipeline(store, printer, pipeline_config)
+        task = asyncio.ensure_future(pipeline.run())
+        _cancel_on_signals(task)
+        try:
+            finished = await task
+        except asyncio.CancelledError:
+            print("Cancelled. What was done is saved; `studio resume` finishes the book.", file=sys.stderr)
+            return Outcome.CANCELLED, ""
+        return Outcome(finished.outcome), finished.message
+
+
+def _cancel_on_signals(task: asyncio.Future[Any]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, task.cancel)
+        except (NotImplementedError, RuntimeError):
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(task.cancel))
+
+
+# --- check, export, import -------------------------------------------------------------------
+
+
+def check_bundle(path: Path) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "valid": False, "title": "", "pages": 0, "texts_done": 0,
+        "images_done": 0, "failed_pages": [], "problems": [],
+    }
+    bundle = Bundle(path)
+    try:
+        book = bundle.load()
+    except BookFileError as err:
+        report["problems"].append(str(err))
+        return report
+    from studio.core.imaging import ImageRejected, inspect
+
+    report.update(title=book.display_title, pages=book.settings.pages, texts_done=len(book.pages))
+    report["failed_pages"] = book.failed_pages
+    for page in book.pages:
+        current = page.image.current
+        if page.image.status is not ImageStatus.DONE or current is None:
+            continue
+        for name in (current.original, current.display, current.thumbnail):
+            try:
+                inspect(bundle.image_path(name).read_bytes())
+            except (OSError, ImageRejected, BookFileError) as err:
+                report["problems"].append(f"Page {page.number}: {name}: {err}")
+                break
+        else:
+            report["images_done"] += 1
+    report["valid"] = not report["problems"]
+    return report
+
+
+def _check(path: Path, as_json: bool) -> int:
+    report = check_bundle(path)
+    if as_json:
+        print(json.dumps(report))
+    else:
+        state = "valid" if report["valid"] else "NOT valid"
+        print(f"{path}: {state}: {report['title']!r}, {report['texts_done']}/{report['pages']} pages written, {report['images_done']} pictures")
+        for problem in report["problems"]:
+            print(f"  problem: {problem}")
+        if report["failed_pages"]:
+            print(f"  failed pages: {', '.join(map(str, report['failed_pages']))}")
+    return EXIT_OK if report["valid"] else EXIT_ERROR
+
+
+def _export(args: argparse.Namespace) -> int:
+    from studio.export import ExportError, ExportOptions, export_book_sync
+
+    bundle = Bundle(args.bundle)
+    book = bundle.load()
+    options = ExportOptions(format=args.format, out=args.out, preset=args.preset, include_notes=args.notes)
+
+    def progress(done: int, total: int, label: str) -> None:
+        print(f"{done}/{total} {label}", file=sys.stderr, flush=True)
+
+    try:
+        result = export_book_sync(bundle, book, options, progress=progress)
+    except ExportError as err:
+        raise CliError(str(err)) from err
+    except KeyboardInterrupt:
+        print("Export cancelled.", file=sys.stderr)
+        return EXIT_CANCELLED
+    for warning in result.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    print(result.path)
+    return EXIT_OK
+
+
+def _import(archive: Path, library: Library) -> int:
+    from studio.core.archive import ArchiveRejected, import_archive
+
+    try:
+        bundle = import_archive(archive, library)
+    except ArchiveRejected as err:
+        raise CliError(f"Import refused: {err}") from err
+    print(bundle.path)
+    return EXIT_OK
+
+
+def _list(library: Library) -> int:
+    for summary in library.summaries():
+        print(f"{summary.title}\t{summary.pages} pages\t{summary.state}\t{summary.bundle.path}")
+    return EXIT_OK

@@ -1,0 +1,645 @@
+"""One generation: a streamed story plan whose pages are illustrated as they arrive.
+
+The plan call streams JSON; each page is saved and its picture requested the
+moment its object is complete. Pictures run concurrently under an adaptive
+limit, are verified and resized in the executor, and are written to disk
+before the page is marked done. Cancelling the task that runs `run()` stops
+every request, keeps what is done and leaves the book resumable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from studio.core import imaging
+from studio.core.book import (
+    Book,
+    Character,
+    ImageStatus,
+    ImageVersion,
+    Page,
+    PagePlan,
+    PlanStatus,
+    StoryPlan,
+    StyleGuide,
+    TextVersion,
+    UsageRecord,
+)
+from studio.core.events import (
+    BudgetReached,
+    CharacterSheetReady,
+    Event,
+    ImageFailed,
+    ImagePartial,
+    ImageReady,
+    ImageStarted,
+    Notice,
+    PageTextChanged,
+    PageTextReady,
+    PlanFailed,
+    PlanStarted,
+    RunFinished,
+    StoryProgress,
+    TitleReady,
+    UsageUpdated,
+)
+from studio.core.library import BookStore, StorageError
+from studio.core.limits import AdaptiveLimiter, backoff_delay
+from studio.core.prompting import image_request, sheet_prompt
+from studio.core.providers.base import (
+    AuthError,
+    ContentRejected,
+    ImageProvider,
+    ImageRequest,
+    PageRewriteRequest,
+    PlanDone,
+    PlanError,
+    PlanRequest,
+    ProviderError,
+    RateLimited,
+    TextProvider,
+    TransientError,
+)
+from studio.core.streamjson import PageObject, ParsedItem, PlanStreamParser, extract_json_object
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Outcome(StrEnum):
+    COMPLETE = "complete"
+    FAILED_PAGES = "failed_pages"
+    CANCELLED = "cancelled"
+    BUDGET = "budget"
+    PLAN_FAILED = "plan_failed"
+    STOPPED = "stopped"
+
+
+@dataclass
+class PipelineConfig:
+    concurrency: int = 4
+    max_attempts: int = 4
+    max_rate_limited: int = 30
+    call_timeout: float = 240.0
+    stream_idle_timeout: float = 90.0
+    backoff_base: float = 0.5
+    budget_usd: float | None = None
+    character_lock: bool = False
+
+
+class _Stop(Exception):
+    """Stops the whole run (a rejected key, a disk that cannot be written)."""
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: BookStore,
+        text: TextProvider,
+        images: ImageProvider,
+        *,
+        executor: Executor | None = None,
+        emit: Callable[[Event], None] | None = None,
+        config: PipelineConfig | None = None,
+    ) -> None:
+        self.store = store
+        self.text = text
+        self.images = images
+        self.config = config or PipelineConfig()
+        self._executor = executor
+        self._emit_cb = emit
+        self.limiter = AdaptiveLimiter(self.config.concurrency)
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._group: asyncio.TaskGroup | None = None
+        self._budget_noted = False
+        self._sheet: asyncio.Event | None = None
+        self._sheet_bytes: bytes | None = None
+
+    @property
+    def book(self) -> Book:
+        return self.store.book
+
+    # --- running ---------------------------------------------------------------------
+
+    async def run(self) -> RunFinished:
+        """Plan what is missing, illustrate what is not done, return how it ended."""
+
+        async def body() -> None:
+            await self._plan_if_needed()
+            self._start_missing_images()
+
+        try:
+            stopped = await self._in_group(body)
+        except asyncio.CancelledError:
+            await asyncio.shield(
+                self._finish(Outcome.CANCELLED, "Cancelled; what was done is saved.")
+            )
+            raise
+        if stopped is not None:
+            return await self._finish(Outcome.STOPPED, stopped)
+        return await self._finish(self._outcome(), "")
+
+    async def regenerate_image(self, number: int, prompt: str | None = None) -> RunFinished:
+        """Draw one page's picture again; the current one moves to its history."""
+
+        async def body() -> None:
+            self._start_image(number, prompt, force=True)
+
+        try:
+            stopped = await self._in_group(body)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._finish(Outcome.CANCELLED, "Cancelled."))
+            raise
+        if stopped is not None:
+            return await self._finish(Outcome.STOPPED, stopped)
+        page = self.book.page(number)
+        if page.image.status is ImageStatus.FAILED:
+            return RunFinished(outcome=Outcome.FAILED_PAGES, message=page.image.error or "")
+        return RunFinished(outcome=Outcome.COMPLETE, message="")
+
+    async def _in_group(self, body: Callable[[], Awaitable[None]]) -> str | None:
+        """Run `body` and the tasks it starts; return why the run was stopped, if it was."""
+        stopped: str | None = None
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._group = group
+                await body()
+        except* _Stop as group_error:
+            stopped = str(group_error.exceptions[0])
+        except* Exception as group_error:
+            log.error("The run failed", exc_info=group_error.exceptions[0])
+            stopped = f"Unexpected error: {group_error.exceptions[0]}"
+        finally:
+            self._group = None
+        return stopped
+
+    async def regenerate_text(self, number: int, instruction: str = "") -> Page:
+        """Rewrite one page's text (and scene); the old text moves to its history."""
+        book = self.book
+        request = PageRewriteRequest(
+            title=book.display_title,
+            premise=book.settings.premise,
+            pages_text=[p.text for p in book.pages],
+            number=number,
+            instruction=instruction,
+            audience_age=book.settings.audience_age,
+        )
+        result = await self._with_retries(lambda: self.text.rewrite_page(request))
+        self._record(result.usage)
+        page: Page = book.page(number)
+        page.text_history.append(TextVersion(text=page.text, scene=page.scene))
+        page.text, page.scene = result.text, result.scene
+        await self.store.save()
+        self._emit(PageTextChanged(page=page.model_copy(deep=True)))
+        return page
+
+    async def _finish(self, outcome: Outcome, message: str) -> RunFinished:
+        for page in self.book.pages:
+            if page.image.status is ImageStatus.RUNNING:
+                page.image.status = ImageStatus.PENDING
+        try:
+            await self.store.save()
+        except StorageError as err:
+            outcome, message = Outcome.STOPPED, str(err)
+        finished = RunFinished(outcome=outcome, message=message or self._describe(outcome))
+        self._emit(finished)
+        return finished
+
+    def _outcome(self) -> Outcome:
+        book = self.book
+        if book.plan_status is PlanStatus.FAILED:
+            return Outcome.PLAN_FAILED
+        if book.is_complete:
+            return Outcome.COMPLETE
+        if book.failed_pages:
+            return Outcome.FAILED_PAGES
+        return Outcome.BUDGET if self._budget_reached() else Outcome.FAILED_PAGES
+
+    def _describe(self, outcome: Outcome) -> str:
+        book = self.book
+        if outcome is Outcome.COMPLETE:
+            return f"Finished: {len(book.pages)} pages with pictures."
+        if outcome is Outcome.PLAN_FAILED:
+            return book.plan_error or "The story could not be written."
+        if outcome is Outcome.BUDGET:
+            return (
+                f"Stopped at the budget of ${book.settings.budget_usd:.2f}; "
+                "resume to finish the remaining pages."
+            )
+        failed = ", ".join(str(n) for n in book.failed_pages)
+        return f"Saved. Pages {failed} failed; retry them or resume later." if failed else ""
+
+    # --- the story -------------------------------------------------------------------
+
+    async def _plan_if_needed(self) -> None:
+        book = self.book
+        if book.plan_status is PlanStatus.DONE:
+            return
+        self._emit(PlanStarted(pages=book.settings.pages))
+        request = PlanRequest(
+            premise=book.settings.premise,
+            pages=book.settings.pages,
+            audience_age=book.settings.audience_age,
+            art_style=book.settings.art_style,
+        )
+        try:
+            plan = await self._with_retries(lambda: self._stream_plan(request))
+            await self._accept_plan(plan)
+        except AuthError as err:
+            raise _Stop(str(err)) from err
+        except ProviderError as err:
+            await self._plan_failed(str(err))
+        except TimeoutError:
+            await self._plan_failed("The story server stopped answering. Resume to try again.")
+
+    async def _plan_failed(self, reason: str) -> None:
+        self.book.plan_status = PlanStatus.FAILED
+        self.book.plan_error = reason
+        self._save_soon()
+        self._emit(PlanFailed(reason=reason))
+
+    async def _stream_plan(self, request: PlanRequest) -> StoryPlan:
+        parser = PlanStreamParser()
+        stream = self.text.stream_plan(request)
+        async for item in _idle_timeout(stream, self.config.stream_idle_timeout):
+            if isinstance(item, PlanDone):
+                self._record(item.usage)
+                continue
+            for parsed in parser.feed(item):
+                self._accept_partial(parsed)
+            self._emit(StoryProgress(chars=len(parser.text)))
+        return await self._validated(request, parser.text)
+
+    async def _validated(self, request: PlanRequest, text: str) -> StoryPlan:
+        problem = _plan_problem(extract_json_object(text), request.pages)
+        if isinstance(problem, StoryPlan):
+            return problem
+        self._emit(
+            Notice(message=f"The story needed fixing ({problem}); asking the model once more.")
+        )
+        repaired, done = await self.text.repair_plan(request, text, problem)
+        self._record(done.usage)
+        again = _plan_problem(extract_json_object(repaired), request.pages, require_count=False)
+        if isinstance(again, StoryPlan):
+            return again
+        raise PlanError(f"The model's story did not have the expected shape: {again}.")
+
+    def _accept_partial(self, parsed: ParsedItem) -> None:
+        book = self.book
+        try:
+            if isinstance(parsed, PageObject):
+                if parsed.index < book.settings.pages:
+                    self._put_page(parsed.index, PagePlan.model_validate(parsed.value))
+            elif parsed.key == "title" and isinstance(parsed.value, str):
+                book.title = parsed.value
+                self._emit(TitleReady(title=parsed.value))
+            elif parsed.key == "style":
+                book.style = StyleGuide.model_validate(parsed.value)
+            elif parsed.key == "characters":
+                book.characters = [Character.model_validate(c) for c in parsed.value]
+                self._maybe_start_sheet()
+        except (ValidationError, TypeError):
+            return  # the whole plan is validated at the end
+
+    async def _accept_plan(self, plan: StoryPlan) -> None:
+        book = self.book
+        if plan.title != book.title:
+            book.title = plan.title
+            self._emit(TitleReady(title=plan.title))
+        book.style, book.characters = plan.style, plan.characters
+        pages = plan.pages[: book.settings.pages]
+        if len(pages) < book.settings.pages:
+            if len(pages) < 1:
+                raise PlanError("The model wrote a story with no pages.")
+            self._emit(
+                Notice(
+                    message=f"The model wrote {len(pages)} pages instead of {book.settings.pages}."
+                )
+            )
+            book.settings.pages = len(pages)
+        for i, page_plan in enumerate(pages):
+            self._put_page(i, page_plan)
+        del book.pages[len(pages) :]
+        book.plan_status, book.plan_error = PlanStatus.DONE, None
+        self._maybe_start_sheet()
+        self._save_soon()
+
+    def _put_page(self, index: int, plan: PagePlan) -> None:
+        book = self.book
+        number = index + 1
+        if index < len(book.pages):
+            old: Page = book.pages[index]
+            if (old.text, old.scene, old.characters) == (plan.text, plan.scene, plan.characters):
+                self._start_image_when_ready(number)
+                return
+            task = self._tasks.pop(number, None)
+            if task:
+                task.cancel()
+            book.pages[index] = _new_page(number, plan)
+        else:
+            if index > len(book.pages):
+                return  # pages arrive in order; a gap means a malformed stream
+            book.pages.append(_new_page(number, plan))
+        self._save_soon()
+        self._emit(PageTextReady(page=book.pages[index].model_copy(deep=True)))
+        self._start_image_when_ready(number)
+
+    # --- the pictures ----------------------------------------------------------------
+
+    def _start_image_when_ready(self, number: int) -> None:
+        if self.book.style is not None:
+            self._start_image(number)
+
+    def _start_missing_images(self) -> None:
+        for page in self.book.pages:
+            if not page.is_done:
+                self._start_image(page.number)
+
+    def _start_image(self, number: int, prompt: str | None = None, *, force: bool = False) -> None:
+        running = self._tasks.get(number)
+        if running and not running.done():
+            return
+        if self.book.page(number).is_done and not force:
+            return
+        assert self._group is not None
+        self._tasks[number] = self._group.create_task(self._illustrate(number, prompt))
+
+    async def _illustrate(self, number: int, prompt: str | None) -> None:
+        try:
+            await self._illustrate_with_retries(number, prompt)
+        except (_Stop, asyncio.CancelledError):
+            raise
+        except AuthError as err:
+            raise _Stop(str(err)) from err
+        except StorageError as err:
+            raise _Stop(str(err)) from err
+        except Exception as err:
+            log.exception("Page %d failed unexpectedly", number)
+            self._fail(number, f"Unexpected error: {err}")
+
+    async def _illustrate_with_retries(self, number: int, prompt: str | None) -> None:
+        attempts = rate_limited = 0
+        last = "no attempt was made"
+        while attempts < self.config.max_attempts and rate_limited < self.config.max_rate_limited:
+            if self._budget_reached():
+                self._note_budget()
+                return
+            if self._sheet is not None:
+                await self._sheet.wait()
+            try:
+                data, request = await self._request_image(number, prompt)
+                await self._store_image(number, data, request.prompt)
+                return
+            except RateLimited as err:
+                rate_limited += 1
+                last = str(err)
+                self._set_status(number, ImageStatus.PENDING, None)
+                await asyncio.sleep(self.limiter.penalize(err.retry_after))
+                continue
+            except ContentRejected as err:
+                self._fail(number, str(err))
+                return
+            except (TransientError, TimeoutError) as err:
+                last = _reason(err)
+            except (ProviderError, imaging.ImageRejected) as err:
+                if isinstance(err, AuthError):
+                    raise
+                self._fail(number, str(err))
+                return
+            attempts += 1
+            if attempts < self.config.max_attempts:
+                self._set_status(number, ImageStatus.PENDING, None)
+                await asyncio.sleep(backoff_delay(attempts, self.config.backoff_base))
+        self._fail(number, last)
+
+    async def _request_image(self, number: int, prompt: str | None) -> tuple[bytes, ImageRequest]:
+        book = self.book
+        request = image_request(book, book.page(number), prompt)
+        if self._sheet_bytes:
+            request = _with_reference(request, self._sheet_bytes)
+        async with self.limiter:
+            self._set_status(number, ImageStatus.RUNNING, None)
+            self._emit(ImageStarted(number=number))
+            self._save_soon()
+
+            def partial(data: bytes) -> None:
+                self._emit(ImagePartial(number=number, data=data))
+
+            result = await asyncio.wait_for(
+                self.images.generate(request, partial), self.config.call_timeout
+            )
+        self.limiter.succeeded()
+        self._record(result.usage)
+        return result.data, request
+
+    async def _store_image(self, number: int, data: bytes, prompt: str) -> None:
+        loop = asyncio.get_running_loop()
+        rendered = await loop.run_in_executor(self._executor, imaging.make_renditions, data)
+        version = await self._write_renditions(f"p{number:03d}", rendered, prompt)
+        illustration = self.book.page(number).image
+        if illustration.current is not None:
+            illustration.history.append(illustration.current)
+        illustration.current = version
+        self._set_status(number, ImageStatus.DONE, None)
+        await self.store.save()
+        self._emit(
+            ImageReady(
+                number=number,
+                display_path=str(self.store.bundle.image_path(version.display)),
+                thumbnail_path=str(self.store.bundle.image_path(version.thumbnail)),
+            )
+        )
+
+    async def _write_renditions(
+        self, stem: str, rendered: imaging.Renditions, prompt: str
+    ) -> ImageVersion:
+        tag = f"{stem}-{secrets.token_hex(3)}"
+        version = ImageVersion(
+            original=f"{tag}.{rendered.info.extension}",
+            display=f"{tag}-display.jpg",
+            thumbnail=f"{tag}-thumb.jpg",
+            prompt=prompt,
+            model=self.images.model,
+            width=rendered.info.width,
+            height=rendered.info.height,
+        )
+        await self.store.write_image(version.original, rendered.original)
+        await self.store.write_image(version.display, rendered.display)
+        await self.store.write_image(version.thumbnail, rendered.thumbnail)
+        return version
+
+    def _set_status(self, number: int, status: ImageStatus, error: str | None) -> None:
+        illustration = self.book.page(number).image
+        illustration.status, illustration.error = status, error
+
+    def _fail(self, number: int, reason: str) -> None:
+        self._set_status(number, ImageStatus.FAILED, reason)
+        self._save_soon()
+        self._emit(ImageFailed(number=number, reason=reason))
+
+    # --- character sheet ---------------------------------------------------------------
+
+    def _maybe_start_sheet(self) -> None:
+        book = self.book
+        if not self.config.character_lock or self._sheet is not None or not book.characters:
+            return
+        if not self.images.accepts_references:
+            self._emit(
+                Notice(
+                    message=f"{self.images.model} takes no reference pictures; "
+                    "character lock is off for this book."
+                )
+            )
+            return
+        if book.style is None or self._group is None:
+            return
+        self._sheet = asyncio.Event()
+        self._group.create_task(self._draw_sheet())
+
+    async def _draw_sheet(self) -> None:
+        assert self._sheet is not None
+        try:
+            self._sheet_bytes = await self._sheet_image()
+        except (ProviderError, imaging.ImageRejected, TimeoutError) as err:
+            if isinstance(err, AuthError):
+                raise _Stop(str(err)) from err
+            self._emit(
+                Notice(
+                    message=f"The character sheet failed ({_reason(err)}); "
+                    "drawing pages without it."
+                )
+            )
+        finally:
+            self._sheet.set()
+
+    async def _sheet_image(self) -> bytes:
+        book = self.book
+        if book.character_sheet is not None:
+            path = self.store.bundle.image_path(book.character_sheet.original)
+            return await asyncio.get_running_loop().run_in_executor(self._executor, path.read_bytes)
+        request = ImageRequest(
+            prompt=sheet_prompt(book.style, book.characters),
+            size=book.settings.image_size,
+            quality=book.settings.image_quality,
+            style=book.style,
+            characters=tuple(book.characters),
+        )
+        async with self.limiter:
+            result = await asyncio.wait_for(self.images.generate(request), self.config.call_timeout)
+        self._record(result.usage)
+        loop = asyncio.get_running_loop()
+        rendered = await loop.run_in_executor(self._executor, imaging.make_renditions, result.data)
+        book.character_sheet = await self._write_renditions("characters", rendered, request.prompt)
+        self._save_soon()
+        self._emit(
+            CharacterSheetReady(
+                path=str(self.store.bundle.image_path(book.character_sheet.display))
+            )
+        )
+        return result.data
+
+    # --- bookkeeping -------------------------------------------------------------------
+
+    def _record(self, usage: UsageRecord) -> None:
+        self.book.record_usage(usage)
+        self._emit(UsageUpdated(record=usage, totals=self.book.usage.model_copy()))
+
+    def _budget_reached(self) -> bool:
+        budget = self.config.budget_usd
+        return budget is not None and self.book.usage.cost_usd >= budget
+
+    def _note_budget(self) -> None:
+        if not self._budget_noted:
+            self._budget_noted = True
+            budget = self.config.budget_usd or 0.0
+            self._emit(BudgetReached(spent_usd=self.book.usage.cost_usd, budget_usd=budget))
+
+    def _save_soon(self) -> None:
+        if self._group is None:
+            return
+        self._group.create_task(self._save())
+
+    async def _save(self) -> None:
+        try:
+            await self.store.save()
+        except StorageError as err:
+            raise _Stop(str(err)) from err
+
+    def _emit(self, event: Event) -> None:
+        if self._emit_cb is None:
+            return
+        try:
+            self._emit_cb(event)
+        except Exception:
+            log.exception("An event handler failed on %s", type(event).__name__)
+
+    async def _with_retries(self, call: Callable[[], Any]) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await call()
+            except RateLimited as err:
+                if attempt >= self.config.max_rate_limited:
+                    raise
+                await asyncio.sleep(self.limiter.penalize(err.retry_after))
+            except (TransientError, TimeoutError) as err:
+                if attempt >= self.config.max_attempts:
+                    raise TransientError(_reason(err)) from err
+                await asyncio.sleep(backoff_delay(attempt, self.config.backoff_base))
+
+
+def _new_page(number: int, plan: PagePlan) -> Page:
+    return Page(number=number, text=plan.text, scene=plan.scene, characters=plan.characters)
+
+
+def _with_reference(request: ImageRequest, sheet: bytes) -> ImageRequest:
+    from dataclasses import replace
+
+    return replace(request, references=[sheet])
+
+
+def _plan_problem(raw: str, pages: int, *, require_count: bool = True) -> StoryPlan | str:
+    """The validated plan, or a short description of what is wrong with it."""
+    try:
+        plan = StoryPlan.model_validate_json(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        if first["type"] == "json_invalid":
+            return "the reply was not valid JSON"
+        where = ".".join(str(p) for p in first["loc"]) or "top level"
+        return f"{where}: {first['msg']}"
+    if require_count and len(plan.pages) < pages:
+        return f"it has {len(plan.pages)} pages but {pages} were asked for"
+    return plan
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, TimeoutError):
+        return "The image server did not answer in time."
+    return str(err) or type(err).__name__
+
+
+async def _idle_timeout(stream: AsyncIterator[T], seconds: float) -> AsyncIterator[T]:
+    """Re-yield `stream`, raising TimeoutError if no item arrives for `seconds`."""
+    iterator = aiter(stream)
+    try:
+        while True:
+            try:
+                item = await asyncio.wait_for(anext(iterator), seconds)
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        closer = getattr(iterator, "aclose", None)
+        if closer is not None:
+            await closer()

@@ -1,0 +1,88 @@
+"""The long-lived things a run needs, opened inside the running loop and closed after."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from studio.core.config import EngineConfig
+from studio.core.events import Event
+from studio.core.library import BookStore
+from studio.core.pipeline import Pipeline, PipelineConfig
+from studio.core.providers.base import ImageProvider, TextProvider
+
+
+@dataclass
+class Services:
+    config: EngineConfig
+    text: TextProvider
+    images: ImageProvider
+    executor: ThreadPoolExecutor
+
+    def pipeline(
+        self,
+        store: BookStore,
+        emit: Callable[[Event], None] | None = None,
+        config: PipelineConfig | None = None,
+    ) -> Pipeline:
+        return Pipeline(
+            store, self.text, self.images, executor=self.executor, emit=emit, config=config
+        )
+
+
+def make_executor() -> ThreadPoolExecutor:
+    workers = max(2, min(4, (os.cpu_count() or 2)))
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="studio-work")
+
+
+@asynccontextmanager
+async def open_services(
+    config: EngineConfig,
+    *,
+    executor: ThreadPoolExecutor | None = None,
+    offline_delay: float | None = None,
+) -> AsyncIterator[Services]:
+    """Providers, one shared HTTP session and clients, and an executor the run owns."""
+    owned = executor is None
+    pool = executor or make_executor()
+    try:
+        async with AsyncExitStack() as stack:
+            if config.offline:
+                text, images = _offline(pool, offline_delay)
+            else:
+                text, images = await _openai(config, stack)
+            yield Services(config, text, images, pool)
+    finally:
+        if owned:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _offline(
+    pool: ThreadPoolExecutor, delay: float | None
+) -> tuple[TextProvider, ImageProvider]:
+    from studio.core.providers.offline import OfflineImageProvider, OfflineTextProvider
+
+    text = OfflineTextProvider() if delay is None else OfflineTextProvider(chunk_delay=delay)
+    return text, OfflineImageProvider(pool)
+
+
+async def _openai(
+    config: EngineConfig, stack: AsyncExitStack
+) -> tuple[TextProvider, ImageProvider]:
+    import aiohttp
+
+    from studio.core.providers.openai import OpenAIImageProvider, OpenAITextProvider, make_client
+
+    http = await stack.enter_async_context(aiohttp.ClientSession())
+    text_client = make_client(config.base_url, config.api_key, timeout=120.0)
+    stack.push_async_callback(text_client.close)
+    image_client = text_client
+    if (config.image_base_url, config.image_api_key) != (config.base_url, config.api_key):
+        image_client = make_client(config.image_base_url, config.image_api_key, timeout=240.0)
+        stack.push_async_callback(image_client.close)
+    text = OpenAITextProvider(text_client, config.text_model)
+    images = OpenAIImageProvider(image_client, config.image_model, http)
+    return text, images
