@@ -13,7 +13,13 @@ from typing import Any
 
 from studio import __version__
 from studio.core.book import MAX_PAGES, MIN_PAGES, Book, GenerationSettings, ImageStatus
-from studio.core.config import ConfigError, EngineConfig, insecure_url_warning, resolve, strip_credentials
+from studio.core.config import (
+    ConfigError,
+    EngineConfig,
+    insecure_url_warning,
+    resolve,
+    strip_credentials,
+)
 from studio.core.library import Bundle, BookFileError, BookStore, Library, StorageError
 from studio.core.pipeline import Outcome, PipelineConfig
 from studio.core.services import open_services
@@ -60,12 +66,27 @@ def _size(value: str) -> str:
 
 def _add_endpoint_args(p: argparse.ArgumentParser, defaults: bool) -> None:
     d = None
-    p.add_argument("--base-url", default=d, help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (default: OPENAI_BASE_URL or OpenAI)")
+    p.add_argument(
+        "--base-url",
+        default=d,
+        help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (default: OPENAI_BASE_URL or OpenAI)",
+    )
     p.add_argument("--image-base-url", default=d, help="a different endpoint for pictures")
     p.add_argument("--text-model", default=d, help="model that writes the story")
     p.add_argument("--image-model", default=d, help="model that draws the pictures")
-    p.add_argument("--concurrency", type=_positive, default=4 if defaults else None, help="pictures drawn at once (default 4)")
-    p.add_argument("--budget", type=float, default=None, metavar="USD", help="stop new requests once the estimated cost reaches this")
+    p.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=4 if defaults else None,
+        help="pictures drawn at once (default 4)",
+    )
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        metavar="USD",
+        help="stop new requests once the estimated cost reaches this",
+    )
     p.add_argument("--character-lock", action="store_true", default=None, help=LOCK_HELP)
 
 
@@ -75,20 +96,40 @@ def build_parser() -> argparse.ArgumentParser:
         description="Story Studio: write and illustrate picture books. With no command, opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"Story Studio {__version__}")
-    parser.add_argument("--smoke", action="store_true", help="self-test: open the window offscreen, make a 3-page book offline, export a PDF")
-    parser.add_argument("--library", type=Path, default=None, help="library folder (default: STUDIO_LIBRARY or the user data folder)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="self-test: open the window offscreen, make a 3-page book offline, export a PDF",
+    )
+    parser.add_argument(
+        "--library",
+        type=Path,
+        default=None,
+        help="library folder (default: STUDIO_LIBRARY or the user data folder)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gen = sub.add_parser("generate", help="write and illustrate a new book")
     gen.add_argument("premise", help="what the story is about")
-    gen.add_argument("--pages", type=_pages, default=8, help=f"pages ({MIN_PAGES} to {MAX_PAGES}, default 8)")
-    gen.add_argument("--engine", choices=["offline", "openai"], default=None, help="offline needs no key; default: openai when OPENAI_API_KEY is set")
-    gen.add_argument("--image-size", type=_size, default="1024x1024", help="WIDTHxHEIGHT (default 1024x1024)")
+    gen.add_argument(
+        "--pages", type=_pages, default=8, help=f"pages ({MIN_PAGES} to {MAX_PAGES}, default 8)"
+    )
+    gen.add_argument(
+        "--engine",
+        choices=["offline", "openai"],
+        default=None,
+        help="offline needs no key; default: openai when OPENAI_API_KEY is set",
+    )
+    gen.add_argument(
+        "--image-size", type=_size, default="1024x1024", help="WIDTHxHEIGHT (default 1024x1024)"
+    )
     gen.add_argument("--age", default="4-7", help="audience age (default 4-7)")
     gen.add_argument("--style", default="", help="art style, e.g. 'gouache, warm and soft'")
     _add_endpoint_args(gen, defaults=True)
-    gen.add_argument("--library", type=Path, default=None, dest="sub_library", help=argparse.SUPPRESS)
+    gen.add_argument(
+        "--library", type=Path, default=None, dest="sub_library", help=argparse.SUPPRESS
+    )
 
     res = sub.add_parser("resume", help="finish what is pending or failed in a book")
     res.add_argument("bundle", type=Path)
@@ -98,16 +139,27 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("bundle", type=Path)
     chk.add_argument("--json", action="store_true", help="print a JSON report")
 
-    exp = sub.add_parser("export", help="export a book as PDF, EPUB, HTML, PNG pages or a share archive")
+    exp = sub.add_parser(
+        "export", help="export a book as PDF, EPUB, HTML, PNG pages or a share archive"
+    )
     exp.add_argument("bundle", type=Path)
     exp.add_argument("--format", required=True, choices=["pdf", "epub", "html", "png", "archive"])
-    exp.add_argument("--out", type=Path, required=True, help="file (pdf, epub, archive) or folder (html, png)")
-    exp.add_argument("--preset", default="screen", choices=["screen", "print-square", "print-a4"], help="PDF layout (default screen)")
+    exp.add_argument(
+        "--out", type=Path, required=True, help="file (pdf, epub, archive) or folder (html, png)"
+    )
+    exp.add_argument(
+        "--preset",
+        default="screen",
+        choices=["screen", "print-square", "print-a4"],
+        help="PDF layout (default screen)",
+    )
     exp.add_argument("--notes", action="store_true", help="include review notes (PDF)")
 
     imp = sub.add_parser("import", help="add a shared .storybook.zip to the library")
     imp.add_argument("archive", type=Path)
-    imp.add_argument("--library", type=Path, default=None, dest="sub_library", help="library folder")
+    imp.add_argument(
+        "--library", type=Path, default=None, dest="sub_library", help="library folder"
+    )
 
     sub.add_parser("library", help="list the books in the library")
     return parser
@@ -119,7 +171,10 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     library = getattr(args, "sub_library", None) or args.library
     try:
         if args.smoke:
@@ -194,7 +249,14 @@ def _resume(args: argparse.Namespace) -> int:
     bundle = Bundle(args.bundle)
     book = bundle.load()
     s = book.settings
-    for name in ("base_url", "image_base_url", "text_model", "image_model", "concurrency", "character_lock"):
+    for name in (
+        "base_url",
+        "image_base_url",
+        "text_model",
+        "image_model",
+        "concurrency",
+        "character_lock",
+    ):
         value = getattr(args, name)
         if value is not None:
             setattr(s, name, value)
@@ -256,7 +318,10 @@ async def _run_async(
         try:
             finished = await task
         except asyncio.CancelledError:
-            print("Cancelled. What was done is saved; `studio resume` finishes the book.", file=sys.stderr)
+            print(
+                "Cancelled. What was done is saved; `studio resume` finishes the book.",
+                file=sys.stderr,
+            )
             return Outcome.CANCELLED, ""
         return Outcome(finished.outcome), finished.message
 
@@ -275,8 +340,13 @@ def _cancel_on_signals(task: asyncio.Future[Any]) -> None:
 
 def check_bundle(path: Path) -> dict[str, Any]:
     report: dict[str, Any] = {
-        "valid": False, "title": "", "pages": 0, "texts_done": 0,
-        "images_done": 0, "failed_pages": [], "problems": [],
+        "valid": False,
+        "title": "",
+        "pages": 0,
+        "texts_done": 0,
+        "images_done": 0,
+        "failed_pages": [],
+        "problems": [],
     }
     bundle = Bundle(path)
     try:
@@ -310,7 +380,9 @@ def _check(path: Path, as_json: bool) -> int:
         print(json.dumps(report))
     else:
         state = "valid" if report["valid"] else "NOT valid"
-        print(f"{path}: {state}: {report['title']!r}, {report['texts_done']}/{report['pages']} pages written, {report['images_done']} pictures")
+        print(
+            f"{path}: {state}: {report['title']!r}, {report['texts_done']}/{report['pages']} pages written, {report['images_done']} pictures"
+        )
         for problem in report["problems"]:
             print(f"  problem: {problem}")
         if report["failed_pages"]:
@@ -323,7 +395,9 @@ def _export(args: argparse.Namespace) -> int:
 
     bundle = Bundle(args.bundle)
     book = bundle.load()
-    options = ExportOptions(format=args.format, out=args.out, preset=args.preset, include_notes=args.notes)
+    options = ExportOptions(
+        format=args.format, out=args.out, preset=args.preset, include_notes=args.notes
+    )
 
     def progress(done: int, total: int, label: str) -> None:
         print(f"{done}/{total} {label}", file=sys.stderr, flush=True)

@@ -81,6 +81,31 @@ def keyring_key() -> str | None:
         return None
 
 
+def store_keyring_key(key: str | None) -> str | None:
+    """Save (or with None, forget) the key in the OS keyring.
+
+    Returns None on success, or a message saying why it could not be stored:
+    then the key is used for this session only and OPENAI_API_KEY is the way
+    to keep it. It is never written to a plain file.
+    """
+    try:
+        import keyring
+        from keyring.errors import KeyringError, PasswordDeleteError
+
+        try:
+            if key:
+                keyring.set_password(KEYRING_SERVICE, KEYRING_USER, key)
+            else:
+                keyring.delete_password(KEYRING_SERVICE, KEYRING_USER)
+        except PasswordDeleteError:
+            return None
+        except KeyringError as err:
+            return f"No keyring is available to store the key ({err}). Set OPENAI_API_KEY instead."
+    except Exception as err:
+        return f"No keyring is available to store the key ({type(err).__name__}). Set OPENAI_API_KEY instead."
+    return None
+
+
 def find_api_key() -> str | None:
     return os.environ.get("OPENAI_API_KEY") or keyring_key()
 
