@@ -381,7 +381,7 @@ def _check_json(text: str) -> None:
         json.loads(text)
     except json.JSONDecodeError as exc:
         raise PlanError(
-            f"The model's story is not valid JSON ({exc.msg} at line {exc.lineno}, "
+            f"The model's story is not valid JSON ({exc.msg}; line {exc.lineno}, "
             f"column {exc.colno}). Try again or another model."
         ) from None
 
@@ -811,6 +811,12 @@ async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> byte
 
 def _too_big(max_bytes: int) -> ImageDataError:
     return ImageDataError(
-        f"The picture is larger than {max_bytes / MIB:g} MB, the most this app downloads. "
+        f"The picture is larger than {_size_text(max_bytes)}, the most this app downloads. "
         "Choose a smaller picture size."
     )
+
+
+def _size_text(count: int) -> str:
+    if count >= MIB:
+        return f"{count / MIB:.3g} MB"
+    return f"{count / 1024:.3g} KB"

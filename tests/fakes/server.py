@@ -1,0 +1,786 @@
+"""A fake OpenAI-compatible server on loopback for tests and benchmarks.
+
+It streams a deterministic story plan, paints flat-colour PNGs, serves URL
+downloads, lists models, rate-limits on request, and injects faults on demand::
+
+    async with FakeOpenAI(pages=6) as server:
+        server.inject(Fault.RATE_LIMIT, endpoint="images", times=2)
+        client = AsyncOpenAI(base_url=server.base_url, api_key="test", max_retries=0)
+
+Standalone: ``python -m tests.fakes.server --port 0 --image-latency 1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import email.parser
+import email.policy
+import functools
+import hashlib
+import io
+import json
+import random
+import re
+import struct
+import threading
+import time
+import uuid
+import zlib
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+from PIL import Image
+
+from studio.core.book import Character, PagePlan, StoryPlan, StyleGuide
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Fault(StrEnum):
+    """A misbehaviour the next matching request gets."""
+
+    RATE_LIMIT = "429"
+    SERVER_ERROR = "500"
+    UNAVAILABLE = "503"
+    RESET = "reset"  # connection closed without an answer
+    HANG = "hang"  # never answers
+    STALL = "stall"  # stream stalls half-way forever
+    TRUNCATED = "truncated"  # stream ends half-way without finish_reason or [DONE]
+    INVALID_JSON = "invalid_json"  # chat: story text is not JSON; images: body is not JSON
+    REFUSAL = "refusal"
+    LENGTH = "length"  # finish_reason=length half-way
+    CONTENT_POLICY = "content_policy"  # 400 content_policy_violation
+    UNAUTHORIZED = "401"
+    NOT_IMAGE = "not_image"  # b64 of bytes that are not a picture
+    OVERSIZED = "oversized"  # a valid PNG that claims 20000x20000 pixels
+    URL_404 = "url_404"  # answer with a url that 404s
+    NO_DATA = "no_data"  # {"data": []}
+    SCHEMA_MISMATCH = "schema_mismatch"  # valid JSON, wrong shape
+    NO_JSON_SCHEMA = "no_json_schema"  # 400 when response_format is json_schema
+
+
+@dataclass
+class RecordedRequest:
+    """One request the server received."""
+
+    endpoint: str  # "chat" | "images" | "images_edit" | "download" | "models"
+    body: dict[str, Any]
+    started: float
+    finished: float | None = None
+    status: int = 0
+
+
+@dataclass
+class _Injected:
+    fault: Fault
+    endpoint: str
+    times: int
+    match: str | None
+
+
+@dataclass
+class _Call:
+    """A request being answered: its record, raw text and the fault it drew."""
+
+    record: RecordedRequest
+    raw: str
+    fault: Fault | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- Content ----------------------------------------------------------------------------
+
+_NAMES = ["Pip", "Mara", "Odo", "Bramble", "Lune", "Tuck"]
+_KINDS = [
+    "a small red fox with a white-tipped tail and a green scarf",
+    "a tall grey heron with a yellow beak and a blue satchel",
+    "a round brown hedgehog with tiny spectacles and a striped jumper",
+    "a sleepy black cat with one white paw and a red collar",
+]
+_PLACES = ["a misty forest", "a sunny meadow", "a riverbank", "a hilltop at dusk", "a cosy burrow"]
+
+
+def default_story(pages: int, seed: int = 0) -> StoryPlan:
+    """A deterministic, valid story plan with `pages` pages."""
+    rng = random.Random(seed)
+    names = rng.sample(_NAMES, 2)
+    characters = [
+        Character(name=n, description=d) for n, d in zip(names, rng.sample(_KINDS, 2), strict=True)
+    ]
+    return StoryPlan(
+        title=f"{names[0]} and the Lost Lantern",
+        style=StyleGuide(
+            art_style="soft watercolour picture-book illustration",
+            palette="warm ochres, sage green, dusk blue",
+            medium="watercolour and ink on cotton paper",
+        ),
+        characters=characters,
+        pages=[_page(i, names, rng) for i in range(1, pages + 1)],
+    )
+
+
+def _page(number: int, names: list[str], rng: random.Random) -> PagePlan:
+    place = rng.choice(_PLACES)
+    return PagePlan(
+        text=f"On page {number}, {names[0]} looked for the lantern in {place}.",
+        scene=f"{names[0]} searching {place}, wide shot, soft morning light (page {number}).",
+        characters=names[: 1 + number % 2],
+    )
+
+
+_PAGES_RE = (
+    re.compile(r"exactly\s+(\d{1,3})\s+pages", re.I),
+    re.compile(r"(\d{1,3})\s+pages", re.I),
+)
+
+
+def pages_in_prompt(messages: Any) -> int | None:
+    """The page count a plan prompt asks for, if it says one."""
+    text = " ".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))
+    for pattern in _PAGES_RE:
+        if found := pattern.search(text):
+            return int(found.group(1))
+    return None
+
+
+def _colour(prompt: str) -> tuple[int, int, int]:
+    digest = hashlib.sha256(prompt.encode()).digest()
+    return digest[0], digest[1], digest[2]
+
+
+@functools.lru_cache(maxsize=256)
+def solid_png(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
+    """A flat-colour PNG."""
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    body = kind + data
+    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+
+@functools.lru_cache(maxsize=1)
+def oversized_png(side: int = 20000) -> bytes:
+    """A valid 1-bit PNG of side x side pixels, about 50 KB on the wire."""
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    row = b"\x00" * (1 + (side + 7) // 8)
+    packer = zlib.compressobj(9)
+    block = row * 500
+    compressed = [packer.compress(block) for _ in range(side // 500)]
+    compressed.append(packer.compress(row * (side % 500)) + packer.flush())
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", b"".join(compressed)),
+            _png_chunk(b"IEND", b""),
+        ]
+    )
+
+
+def _error_body(message: str, kind: str, code: str | None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+
+# --- Server -----------------------------------------------------------------------------
+
+
+class FakeOpenAI:
+    """An OpenAI-compatible HTTP server on 127.0.0.1 with scripted behaviour and faults."""
+
+    def __init__(
+        self,
+        *,
+        story: StoryPlan | None = None,
+        pages: int = 4,
+        chunk_delay: float = 0.0,
+        chunk_chars: int = 40,
+        image_latency: float = 0.0,
+        image_jitter: float = 0.0,
+        image_size: tuple[int, int] = (64, 64),
+        image_format: str = "b64",
+        partial_images: bool = False,
+        rate_limit_per_minute: int | None = None,
+        retry_after: float = 1.0,
+        seed: int = 0,
+        image_streaming: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        if image_format not in ("b64", "url"):
+            raise ValueError('image_format must be "b64" or "url"')
+        self.story = story
+        self.pages = pages
+        self.chunk_delay = chunk_delay
+        self.chunk_chars = max(1, chunk_chars)
+        self.image_latency = image_latency
+        self.image_jitter = image_jitter
+        self.image_size = image_size
+        self.image_format = image_format
+        self.partial_images = partial_images
+        self.rate_limit_per_minute = rate_limit_per_minute
+        self.retry_after = retry_after
+        self.seed = seed
+        self.image_streaming = image_streaming
+        self.requests: list[RecordedRequest] = []
+        self.chat_stream_finished_at: float | None = None
+        self.base_url = ""
+        self._host = host
+        self._port = port
+        self._rng = random.Random(seed)
+        self._faults: list[_Injected] = []
+        self._lock = threading.Lock()
+        self._window: deque[float] = deque()
+        self._files: dict[str, bytes] = {}
+        self._runner: web.AppRunner | None = None
+        self._closing: asyncio.Event | None = None
+
+    # -- lifecycle --
+
+    async def start(self) -> str:
+        """Start listening; returns `base_url` ("http://127.0.0.1:PORT/v1")."""
+        self._closing = asyncio.Event()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/v1/chat/completions", self._wrap("chat", self._chat))
+        app.router.add_post("/v1/images/generations", self._wrap("images", self._images))
+        app.router.add_post("/v1/images/edits", self._wrap("images_edit", self._images))
+        app.router.add_get("/v1/models", self._wrap("models", self._models))
+        app.router.add_get("/files/{name}", self._wrap("download", self._file))
+        self._runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://{self._host}:{port}/v1"
+        return self.base_url
+
+    async def close(self) -> None:
+        """Release hanging requests and stop the server."""
+        if self._closing is not None:
+            self._closing.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeOpenAI:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def root_url(self) -> str:
+        """The server's address without /v1."""
+        return self.base_url.removesuffix("/v1")
+
+    # -- faults --
+
+    def inject(
+        self, fault: Fault, *, endpoint: str = "images", times: int = 1, match: str | None = None
+    ) -> None:
+        """Give the next `times` requests to `endpoint` ("images" or "chat") this fault.
+
+        `match` limits it to requests whose raw body contains that text. "images"
+        covers generations and edits. Thread-safe.
+        """
+        if endpoint not in ("images", "chat"):
+            raise ValueError('endpoint must be "images" or "chat"')
+        with self._lock:
+            self._faults.append(_Injected(Fault(fault), endpoint, times, match))
+
+    def clear_faults(self) -> None:
+        """Forget every injected fault not yet used."""
+        with self._lock:
+            self._faults.clear()
+
+    def _draw_fault(self, endpoint: str, raw: str, body: dict[str, Any]) -> Fault | None:
+        family = "images" if endpoint.startswith("images") else endpoint
+        with self._lock:
+            for injected in self._faults:
+                if injected.endpoint != family or not _applies(injected, raw, body):
+                    continue
+                injected.times -= 1
+                if injected.times <= 0:
+                    self._faults.remove(injected)
+                return injected.fault
+        return None
+
+    def requests_to(self, endpoint: str) -> list[RecordedRequest]:
+        """The recorded requests to one endpoint, oldest first."""
+        return [r for r in self.requests if r.endpoint == endpoint]
+
+    # -- plumbing --
+
+    def _wrap(
+        self, endpoint: str, handler: Callable[[web.Request, _Call], Awaitable[web.StreamResponse]]
+    ) -> Handler:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            record = RecordedRequest(endpoint, {}, time.monotonic())
+            self.requests.append(record)
+            try:
+                call = await self._begin(endpoint, request, record)
+                limited = self._rate_limited(endpoint)
+                response = limited or await handler(request, call)
+                record.status = response.status
+                return response
+            finally:
+                record.finished = time.monotonic()
+
+        return handle
+
+    async def _begin(self, endpoint: str, request: web.Request, record: RecordedRequest) -> _Call:
+        raw = b""
+        if request.can_read_body:
+            raw = await request.read()
+        text = raw.decode("utf-8", errors="replace")
+        record.body = _parse_body(request, raw)
+        fault = None
+        if endpoint in ("chat", "images", "images_edit"):
+            fault = self._draw_fault(endpoint, text, record.body)
+        return _Call(record, text, fault)
+
+    def _rate_limited(self, endpoint: str) -> web.Response | None:
+        if self.rate_limit_per_minute is None or endpoint in ("download", "models"):
+            return None
+        now = time.monotonic()
+        while self._window and now - self._window[0] >= 60:
+            self._window.popleft()
+        if len(self._window) < self.rate_limit_per_minute:
+            self._window.append(now)
+            return None
+        return self._status(429, "Rate limit reached for requests.", "rate_limit_exceeded")
+
+    def _status(self, status: int, message: str, code: str | None) -> web.Response:
+        kind = {429: "requests", 401: "invalid_request_error"}.get(status, "server_error")
+        if status == 400:
+            kind = "invalid_request_error"
+        headers = {}
+        if status == 429:
+            headers = {
+                "retry-after": f"{self.retry_after:g}",
+                "retry-after-ms": str(int(self.retry_after * 1000)),
+            }
+        return web.json_response(_error_body(message, kind, code), status=status, headers=headers)
+
+    async def _common_fault(self, request: web.Request, call: _Call) -> web.StreamResponse | None:
+        fault = call.fault
+        if fault is Fault.RATE_LIMIT:
+            return self._status(429, "Rate limit reached for requests.", "rate_limit_exceeded")
+        if fault is Fault.SERVER_ERROR:
+            return self._status(500, "The server had an error processing your request.", None)
+        if fault is Fault.UNAVAILABLE:
+            return self._status(503, "The engine is currently overloaded.", None)
+        if fault is Fault.UNAUTHORIZED:
+            return self._status(401, "Incorrect API key provided: sk-****.", "invalid_api_key")
+        if fault is Fault.CONTENT_POLICY:
+            return self._status(
+                400,
+                "Your request was rejected as a result of our safety system.",
+                "content_policy_violation",
+            )
+        if fault is Fault.NO_JSON_SCHEMA:
+            return self._status(
+                400, "response_format json_schema is not supported by this server.", None
+            )
+        if fault is Fault.RESET:
+            return await self._reset(request)
+        if fault is Fault.HANG or (fault is Fault.STALL and not call.extra.get("stream")):
+            await self._hang()
+            return await self._reset(request)
+        return None
+
+    async def _reset(self, request: web.Request) -> web.StreamResponse:
+        if request.transport is not None:
+            request.transport.abort()
+        raise asyncio.CancelledError
+
+    async def _hang(self) -> None:
+        assert self._closing is not None
+        await self._closing.wait()
+
+    async def _sse(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(
+            status=200, headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        await response.prepare(request)
+        return response
+
+    # -- chat --
+
+    async def _chat(self, request: web.Request, call: _Call) -> web.StreamResponse:
+        body = call.record.body
+        call.extra["stream"] = bool(body.get("stream"))
+        if (failed := await self._common_fault(request, call)) is not None:
+            return failed
+        content = self._chat_content(body, call.fault)
+        if call.extra["stream"]:
+            return await self._chat_stream(request, call, content)
+        return web.json_response(self._completion(body, call.fault, content))
+
+    def _chat_content(self, body: dict[str, Any], fault: Fault | None) -> str:
+        messages = body.get("messages") or []
+        if fault is Fault.SCHEMA_MISMATCH:
+            return json.dumps({"story": "Once upon a time", "pages": "four"})
+        if _is_rewrite(messages):
+            return json.dumps(
+                {"text": "The rewritten page, shorter and kinder.", "scene": "A calm wide shot."}
+            )
+        pages = pages_in_prompt(messages) or self.pages
+        story = self.story or default_story(pages, self.seed)
+        text = story.model_dump_json()
+        if fault is Fault.INVALID_JSON:
+            return text[: len(text) // 2] + "}} oops, not JSON"
+        return text
+
+    def _completion(
+        self, body: dict[str, Any], fault: Fault | None, content: str
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
+        finish = "stop"
+        if fault is Fault.REFUSAL:
+            message.update(content=None, refusal="I can't help with that story.")
+        elif fault in (Fault.LENGTH, Fault.TRUNCATED, Fault.STALL):
+            message["content"] = content[: len(content) // 2]
+            finish = "length"
+        return {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": str(body.get("model", "fake")),
+            "choices": [
+                {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
+            ],
+            "usage": _usage(body, message["content"] or ""),
+        }
+
+    async def _chat_stream(
+        self, request: web.Request, call: _Call, content: str
+    ) -> web.StreamResponse:
+        body = call.record.body
+        response = await self._sse(request)
+        try:
+            await self._stream_story(response, call, content)
+            if call.fault is Fault.TRUNCATED:
+                await response.write_eof()
+                return response
+            if (body.get("stream_options") or {}).get("include_usage"):
+                await _send(response, self._chunk(body, None, None, usage=_usage(body, content)))
+            await response.write(b"data: [DONE]\n\n")
+            await response.write_eof()
+            return response
+        finally:
+            self.chat_stream_finished_at = time.monotonic()
+
+    async def _stream_story(self, response: web.StreamResponse, call: _Call, content: str) -> None:
+        body, fault = call.record.body, call.fault
+        await _send(response, self._chunk(body, {"role": "assistant", "content": ""}, None))
+        if fault is Fault.REFUSAL:
+            await _send(
+                response, self._chunk(body, {"refusal": "I can't help with that story."}, None)
+            )
+            await _send(response, self._chunk(body, {}, "stop"))
+            return
+        cut = (
+            len(content) // 2
+            if fault in (Fault.STALL, Fault.TRUNCATED, Fault.LENGTH)
+            else len(content)
+        )
+        for start in range(0, cut, self.chunk_chars):
+            piece = content[start : min(start + self.chunk_chars, cut)]
+            await _send(response, self._chunk(body, {"content": piece}, None))
+            if self.chunk_delay:
+                await asyncio.sleep(self.chunk_delay)
+        if fault is Fault.STALL:
+            await self._hang()
+            raise asyncio.CancelledError
+        if fault is not Fault.TRUNCATED:
+            await _send(
+                response, self._chunk(body, {}, "length" if fault is Fault.LENGTH else "stop")
+            )
+
+    def _chunk(
+        self,
+        body: dict[str, Any],
+        delta: dict[str, Any] | None,
+        finish: str | None,
+        usage: dict[str, int] | None = None,
+    ) -> dict[str, Any]:
+        choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}]
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": str(body.get("model", "fake")),
+            "choices": choices,
+            "usage": usage,
+        }
+
+    # -- images --
+
+    async def _images(self, request: web.Request, call: _Call) -> web.StreamResponse:
+        body = call.record.body
+        stream = str(body.get("stream", "")).lower() == "true"
+        call.extra["stream"] = stream
+        if stream and not self.image_streaming:
+            return self._status(400, "stream is not supported for this model.", None)
+        if (failed := await self._common_fault(request, call)) is not None:
+            return failed
+        await self._image_delay()
+        if call.fault is Fault.INVALID_JSON:
+            return web.Response(text="<html>oops, not JSON", content_type="application/json")
+        if stream:
+            return await self._image_stream(request, call)
+        return web.json_response(self._image_answer(body, call.fault))
+
+    async def _image_delay(self) -> None:
+        delay = self.image_latency + self._rng.uniform(-self.image_jitter, self.image_jitter)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _picture(self, body: dict[str, Any], fault: Fault | None) -> bytes:
+        if fault is Fault.NOT_IMAGE:
+            return b"this is not a picture, just some bytes"
+        if fault is Fault.OVERSIZED:
+            return oversized_png()
+        return solid_png(self.image_size, _colour(str(body.get("prompt", ""))))
+
+    def _image_answer(self, body: dict[str, Any], fault: Fault | None) -> dict[str, Any]:
+        answer: dict[str, Any] = {"created": int(time.time())}
+        if fault is Fault.NO_DATA:
+            return answer | {"data": []}
+        if fault is Fault.SCHEMA_MISMATCH:
+            return answer | {"data": [{"revised_prompt": "no picture here"}]}
+        wanted = body.get("response_format") or (
+            "url" if self.image_format == "url" else "b64_json"
+        )
+        data = self._picture(body, fault)
+        if fault is Fault.URL_404:
+            item = {"url": f"{self.root_url}/files/missing-{uuid.uuid4().hex}.png"}
+        elif wanted == "url":
+            item = {"url": self._publish(data)}
+        else:
+            item = {"b64_json": base64.b64encode(data).decode()}
+        item["revised_prompt"] = str(body.get("prompt", ""))
+        return answer | {"data": [item], "usage": _image_usage()}
+
+    def _publish(self, data: bytes) -> str:
+        name = f"{uuid.uuid4().hex}.png"
+        self._files[name] = data
+        return f"{self.root_url}/files/{name}"
+
+    async def _image_stream(self, request: web.Request, call: _Call) -> web.StreamResponse:
+        body, fault = call.record.body, call.fault
+        prefix = "image_edit" if call.record.endpoint == "images_edit" else "image_generation"
+        response = await self._sse(request)
+        wanted = int(body.get("partial_images") or 0) if self.partial_images else 0
+        for index in range(min(wanted, 3)):
+            partial = solid_png((16, 16), _colour(f"{body.get('prompt', '')}{index}"))
+            event = {
+                "type": f"{prefix}.partial_image",
+                "b64_json": _b64(partial),
+                "partial_image_index": index,
+            }
+            await _send(response, event, event=event["type"])
+        if fault is Fault.STALL:
+            await self._hang()
+            raise asyncio.CancelledError
+        if fault is not Fault.TRUNCATED:
+            done = {
+                "type": f"{prefix}.completed",
+                "b64_json": _b64(self._picture(body, fault)),
+                "created_at": int(time.time()),
+                "usage": _image_usage(),
+            }
+            await _send(response, done, event=done["type"])
+        await response.write_eof()
+        return response
+
+    # -- misc --
+
+    async def _file(self, request: web.Request, call: _Call) -> web.StreamResponse:
+        data = self._files.get(request.match_info["name"])
+        if data is None:
+            return web.Response(status=404, text="no such file")
+        return web.Response(body=data, content_type="image/png")
+
+    async def _models(self, request: web.Request, call: _Call) -> web.StreamResponse:
+        names = ["gpt-4o-mini", "gpt-image-1", "dall-e-3", "fake-painter"]
+        data = [{"id": n, "object": "model", "created": 0, "owned_by": "fake"} for n in names]
+        return web.json_response({"object": "list", "data": data})
+
+
+def _applies(injected: _Injected, raw: str, body: dict[str, Any]) -> bool:
+    if injected.match is not None and injected.match not in raw:
+        return False
+    if injected.fault is Fault.NO_JSON_SCHEMA:
+        return (body.get("response_format") or {}).get("type") == "json_schema"
+    return True
+
+
+def _is_rewrite(messages: Any) -> bool:
+    text = " ".join(str(m.get("content", "")) for m in messages if isinstance(m, dict)).lower()
+    return "rewrite" in text or "revising one page" in text
+
+
+def _parse_body(request: web.Request, raw: bytes) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if request.content_type.startswith("multipart/"):
+        return _parse_multipart(request.headers["Content-Type"], raw)
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError:
+        return {"_raw": raw.decode("utf-8", errors="replace")}
+    return parsed if isinstance(parsed, dict) else {"_json": parsed}
+
+
+def _parse_multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    body: dict[str, Any] = {"images": []}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if filename := part.get_filename():
+            body["images"].append({"field": name, "filename": filename, "bytes": len(data)})
+        elif isinstance(name, str):
+            body[name] = data.decode("utf-8", errors="replace")
+    return body
+
+
+def _usage(body: dict[str, Any], content: str) -> dict[str, int]:
+    prompt = json.dumps(body.get("messages", ""))
+    prompt_tokens, completion_tokens = max(1, len(prompt) // 4), max(1, len(content) // 4)
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def _image_usage() -> dict[str, Any]:
+    return {
+        "input_tokens": 50,
+        "output_tokens": 272,
+        "total_tokens": 322,
+        "input_tokens_details": {"image_tokens": 0, "text_tokens": 50},
+    }
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+async def _send(
+    response: web.StreamResponse, payload: dict[str, Any], *, event: str | None = None
+) -> None:
+    head = f"event: {event}\n" if event else ""
+    await response.write(f"{head}data: {json.dumps(payload)}\n\n".encode())
+
+
+# --- Thread runner ---------------------------------------------------------------------
+
+
+class FakeOpenAIThread:
+    """Runs a FakeOpenAI on its own event loop in a background thread.
+
+    For CLI subprocess tests and synchronous code: ``with FakeOpenAIThread() as server``.
+    Attributes and methods of the server (`base_url`, `inject`, `requests`, ...) are
+    available on this object.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.server = FakeOpenAI(**kwargs)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="fake-openai", daemon=True
+        )
+
+    def __enter__(self) -> FakeOpenAIThread:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(timeout=10)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.close(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.server, name)
+
+
+# --- Standalone ------------------------------------------------------------------------
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    server = FakeOpenAI(
+        host=args.host,
+        port=args.port,
+        pages=args.pages,
+        chunk_delay=args.chunk_delay,
+        image_latency=args.image_latency,
+        image_jitter=args.image_jitter,
+        image_format=args.image_format,
+        partial_images=args.partial_images,
+        rate_limit_per_minute=args.rate_limit,
+    )
+    async with server:
+        print(server.base_url, flush=True)
+        await asyncio.Event().wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the fake server until interrupted; prints its base_url first."""
+    parser = argparse.ArgumentParser(prog="python -m tests.fakes.server", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--pages", type=int, default=4)
+    parser.add_argument("--chunk-delay", type=float, default=0.0)
+    parser.add_argument("--image-latency", type=float, default=0.0)
+    parser.add_argument("--image-jitter", type=float, default=0.0)
+    parser.add_argument("--image-format", choices=["b64", "url"], default="b64")
+    parser.add_argument("--partial-images", action="store_true")
+    parser.add_argument("--rate-limit", type=int, default=None, help="requests per minute")
+    args = parser.parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args))
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = [
+    "FakeOpenAI",
+    "FakeOpenAIThread",
+    "Fault",
+    "RecordedRequest",
+    "default_story",
+    "oversized_png",
+    "solid_png",
+]
