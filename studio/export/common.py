@@ -1,0 +1,195 @@
+"""What every export format shares: pictures with their checks, progress, cancel, atomic output."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studio.core import imaging
+from studio.core.book import Book, ImageStatus, Page
+from studio.core.library import BUNDLE_SUFFIX, BookFileError, Bundle, slugify
+
+Progress = Callable[[int, int, str], None]
+APP_LINE = "Illustrated with Story Studio"
+PLACEHOLDER_TEXT = "The picture for this page is not ready yet."
+
+
+class ExportCancelled(Exception):
+    """The export was stopped before it finished; nothing was left behind."""
+
+
+class ExportError(Exception):
+    """An export could not be written. The message says why and what to do."""
+
+
+@dataclass
+class Job:
+    """One export run: the book, where progress goes, and the cancel flag."""
+
+    bundle: Bundle
+    book: Book
+    progress: Progress | None = None
+    cancel: threading.Event | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def step(self, done: int, total: int, label: str) -> None:
+        """Report progress; stop here when cancel was asked for."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise ExportCancelled("The export was cancelled.")
+        if self.progress is not None:
+            self.progress(done, total, label)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+
+@dataclass(frozen=True)
+class Picture:
+    data: bytes
+    info: imaging.ImageInfo
+
+
+def load_picture(job: Job, page: Page, rendition: str) -> Picture | None:
+    """The page's picture (`original` or `display`), checked; None with a warning if unusable."""
+    current = page.image.current
+    if page.image.status is not ImageStatus.DONE or current is None:
+        job.warn(_missing_reason(page))
+        return None
+    try:
+        data = job.bundle.image_path(getattr(current, rendition)).read_bytes()
+        return Picture(data, imaging.inspect(data))
+    except (OSError, BookFileError) as err:
+        job.warn(f"Page {page.number}'s picture file cannot be read ({_reason(err)}); {_USING}")
+    except imaging.ImageRejected as err:
+        job.warn(f"Page {page.number}'s picture is unusable ({err}); {_USING}")
+    return None
+
+
+_USING = "the page is exported with a placeholder. Regenerate the picture to fix it."
+
+
+def _reason(err: Exception) -> str:
+    if isinstance(err, FileNotFoundError):
+        return "the file is missing"
+    return getattr(err, "strerror", None) or str(err)
+
+
+def _missing_reason(page: Page) -> str:
+    status = page.image.status
+    if status is ImageStatus.FAILED:
+        why = f"failed: {page.image.error}" if page.image.error else "failed"
+        return f"Page {page.number}'s picture {why}; {_USING}"
+    return f"Page {page.number} has no picture yet; {_USING}"
+
+
+def cover_picture(job: Job, rendition: str) -> Picture | None:
+    """The first page's picture, quietly (its page reports it if it is missing)."""
+    if not job.book.pages:
+        return None
+    quiet = Job(job.bundle, job.book)
+    return load_picture(quiet, job.book.pages[0], rendition)
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text safe to put in XML/HTML/PDF: no control characters, tidy line ends."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _XML_ILLEGAL.sub("", text).strip()
+
+
+def paragraphs(text: str) -> list[str]:
+    """Blank-line separated paragraphs; single line breaks are kept inside them."""
+    parts = re.split(r"\n\s*\n", clean_text(text))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def alt_text(page: Page) -> str:
+    scene = re.sub(r"\s+", " ", clean_text(page.scene))
+    if len(scene) > 300:
+        scene = scene[:297].rsplit(" ", 1)[0] + "…"
+    return scene or f"Illustration for page {page.number}"
+
+
+def book_slug(bundle: Bundle, book: Book) -> str:
+    return slugify(book.title or bundle.path.name.removesuffix(BUNDLE_SUFFIX))
+
+
+def review_label(page: Page) -> str:
+    return page.review.state.value.replace("_", " ").capitalize()
+
+
+# --- Atomic output -------------------------------------------------------------------
+
+
+def file_target(out: Path, default_name: str) -> Path:
+    """`out` itself, or `out/default_name` when `out` is an existing folder."""
+    target = out / default_name if out.is_dir() else out
+    if not target.parent.is_dir():
+        raise ExportError(f"The folder {target.parent} does not exist; choose another place.")
+    return target
+
+
+@contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; it replaces `target` only if the block succeeds."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        _fsync(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_folder(target: Path, owned: Callable[[Path], bool]) -> Iterator[Path]:
+    """Yield a temporary folder beside `target`; it becomes `target` only if the block succeeds.
+
+    An existing `target` is replaced only when `owned(target)` says it holds
+    nothing but an earlier export of the same kind, so no other files are lost.
+    """
+    if target.exists() and not (target.is_dir() and owned(target)):
+        raise ExportError(
+            f"{target} already exists and holds other files; choose a new or empty folder."
+        )
+    if not target.parent.is_dir():
+        raise ExportError(f"The folder {target.parent} does not exist; choose another place.")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        yield tmp
+        _swap_folder(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap_folder(new: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(new, target)
+        return
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def only_files(folder: Path, pattern: str) -> bool:
+    """True when every entry of `folder` matches the regular expression `pattern`."""
+    return all(re.fullmatch(pattern, p.name) for p in folder.iterdir())
