@@ -49,6 +49,7 @@ _OPENAI_HOSTS = ("api.openai.com",)
 _POLICY_WORDS = ("content_policy", "content policy", "moderation", "safety")
 _FORMAT_WORDS = ("response_format", "json_schema", "not supported", "unsupported")
 _STREAM_WORDS = ("stream", "partial_image")
+_SSE_HEADERS = {"Accept": "text/event-stream"}
 _NO_PICTURE = (
     "The image server answered without a picture ({why}). Try again, or check that "
     "'{model}' is an image model."
@@ -509,6 +510,7 @@ class OpenAITextProvider:
             response_format=cast(Any, response_format),
             stream=True,
             stream_options={"include_usage": True},
+            extra_headers=_SSE_HEADERS,
             timeout=self._timeout,
         )
 
@@ -668,7 +670,11 @@ class OpenAIImageProvider:
     async def _request(self, request: ImageRequest, *, stream: bool) -> Any:
         extra: dict[str, Any] = {}
         if stream:
-            extra = {"stream": True, "partial_images": self._partials}
+            extra = {
+                "stream": True,
+                "partial_images": self._partials,
+                "extra_headers": _SSE_HEADERS,
+            }
         if _is_gpt_image(self.model) and request.quality:
             extra["quality"] = request.quality
         elif self.model.lower().startswith("dall-e"):
@@ -761,8 +767,12 @@ def _token_counts(source: Any) -> tuple[int, int]:
     )
 
 
-def _reference_files(references: list[bytes]) -> list[tuple[str, bytes, str]]:
-    return [(f"reference-{i}.png", data, "image/png") for i, data in enumerate(references, 1)]
+def _reference_files(
+    references: list[bytes],
+) -> tuple[str, bytes, str] | list[tuple[str, bytes, str]]:
+    """One picture goes as the `image` field, several as the `image[]` array."""
+    files = [(f"reference-{i}.png", data, "image/png") for i, data in enumerate(references, 1)]
+    return files[0] if len(files) == 1 else files
 
 
 async def download(
