@@ -75,7 +75,7 @@ class RecordedRequest:
     body: dict[str, Any]
     started: float
     finished: float | None = None
-    status: int = 0
+    status: int = 0  # 0 while unanswered, or when the connection was dropped
 
 
 @dataclass
@@ -636,8 +636,9 @@ def _applies(injected: _Injected, raw: str, body: dict[str, Any]) -> bool:
 
 
 def _is_rewrite(messages: Any) -> bool:
-    text = " ".join(str(m.get("content", "")) for m in messages if isinstance(m, dict)).lower()
-    return "rewrite" in text or "revising one page" in text
+    texts = [str(m.get("content", "")).lower() for m in messages if isinstance(m, dict)]
+    system = texts[0] if texts else ""
+    return "revising one page" in system or any("rewrite page" in t for t in texts)
 
 
 def _parse_body(request: web.Request, raw: bytes) -> dict[str, Any]:
