@@ -72,6 +72,8 @@ def decode(data: bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
             img = Image.open(io.BytesIO(data))
             img.load()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning) as err:

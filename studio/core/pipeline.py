@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -54,6 +54,7 @@ from studio.core.events import (
 )
 from studio.core.library import BookStore, StorageError
 from studio.core.limits import AdaptiveLimiter, backoff_delay
+from studio.core.pricing import estimate_image_cost, estimate_text_cost
 from studio.core.prompting import image_request, sheet_prompt
 from studio.core.providers.base import (
     AuthError,
@@ -121,6 +122,8 @@ class Pipeline:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._group: asyncio.TaskGroup | None = None
         self._budget_noted = False
+        self._reserved = 0.0
+        """Estimated cost of calls in flight, counted against the budget before they finish."""
         self._sheet: asyncio.Event | None = None
         self._sheet_bytes: bytes | None = None
 
@@ -232,7 +235,7 @@ class Pipeline:
             return book.plan_error or "The story could not be written."
         if outcome is Outcome.BUDGET:
             return (
-                f"Stopped at the budget of ${book.settings.budget_usd:.2f}; "
+                f"Stopped at the budget of ${self.config.budget_usd or 0:.2f}; "
                 "resume to finish the remaining pages."
             )
         failed = ", ".join(str(n) for n in book.failed_pages)
@@ -270,14 +273,27 @@ class Pipeline:
     async def _stream_plan(self, request: PlanRequest) -> StoryPlan:
         parser = PlanStreamParser()
         stream = self.text.stream_plan(request)
-        async for item in _idle_timeout(stream, self.config.stream_idle_timeout):
-            if isinstance(item, PlanDone):
-                self._record(item.usage)
-                continue
-            for parsed in parser.feed(item):
-                self._accept_partial(parsed)
-            self._emit(StoryProgress(chars=len(parser.text)))
+        streaming_cost = 0.0
+        try:
+            async for item in _idle_timeout(stream, self.config.stream_idle_timeout):
+                if isinstance(item, PlanDone):
+                    self._reserved -= streaming_cost
+                    streaming_cost = 0.0
+                    self._record(item.usage)
+                    continue
+                estimate = self._text_cost_so_far(request, len(parser.text) + len(item))
+                self._reserved += estimate - streaming_cost
+                streaming_cost = estimate
+                for parsed in parser.feed(item):
+                    self._accept_partial(parsed)
+                self._emit(StoryProgress(chars=len(parser.text)))
+        finally:
+            self._reserved -= streaming_cost
         return await self._validated(request, parser.text)
+
+    def _text_cost_so_far(self, request: PlanRequest, chars: int) -> float:
+        prompt_tokens = 600 + len(request.premise) // 4
+        return estimate_text_cost(self.text.model, prompt_tokens, chars // 4)
 
     async def _validated(self, request: PlanRequest, text: str) -> StoryPlan:
         problem = _plan_problem(extract_json_object(text), request.pages)
@@ -370,8 +386,9 @@ class Pipeline:
             return
         if self.book.page(number).is_done and not force:
             return
-        assert self._group is not None
-        self._tasks[number] = self._group.create_task(self._illustrate(number, prompt))
+        task = self._spawn(self._illustrate(number, prompt))
+        if task is not None:
+            self._tasks[number] = task
 
     async def _illustrate(self, number: int, prompt: str | None) -> None:
         try:
@@ -390,14 +407,13 @@ class Pipeline:
         attempts = rate_limited = 0
         last = "no attempt was made"
         while attempts < self.config.max_attempts and rate_limited < self.config.max_rate_limited:
-            if self._budget_reached():
-                self._note_budget()
-                return
             if self._sheet is not None:
                 await self._sheet.wait()
+            if self._budget_reached(self._image_cost()):
+                self._note_budget()
+                return
             try:
-                data, request = await self._request_image(number, prompt)
-                await self._store_image(number, data, request.prompt)
+                await self._attempt(number, prompt)
                 return
             except RateLimited as err:
                 rate_limited += 1
@@ -420,6 +436,19 @@ class Pipeline:
                 self._set_status(number, ImageStatus.PENDING, None)
                 await asyncio.sleep(backoff_delay(attempts, self.config.backoff_base))
         self._fail(number, last)
+
+    async def _attempt(self, number: int, prompt: str | None) -> None:
+        cost = self._image_cost()
+        self._reserved += cost
+        try:
+            data, request = await self._request_image(number, prompt)
+        finally:
+            self._reserved -= cost
+        await self._store_image(number, data, request.prompt)
+
+    def _image_cost(self) -> float:
+        s = self.book.settings
+        return estimate_image_cost(self.images.model, s.image_size, s.image_quality)
 
     async def _request_image(self, number: int, prompt: str | None) -> tuple[bytes, ImageRequest]:
         book = self.book
@@ -503,7 +532,7 @@ class Pipeline:
         if book.style is None or self._group is None:
             return
         self._sheet = asyncio.Event()
-        self._group.create_task(self._draw_sheet())
+        self._spawn(self._draw_sheet())
 
     async def _draw_sheet(self) -> None:
         assert self._sheet is not None
@@ -553,9 +582,12 @@ class Pipeline:
         self.book.record_usage(usage)
         self._emit(UsageUpdated(record=usage, totals=self.book.usage.model_copy()))
 
-    def _budget_reached(self) -> bool:
+    def _budget_reached(self, next_call: float = 0.0) -> bool:
         budget = self.config.budget_usd
-        return budget is not None and self.book.usage.cost_usd >= budget
+        if budget is None:
+            return False
+        committed = self.book.usage.cost_usd + self._reserved
+        return committed >= budget or committed + next_call > budget
 
     def _note_budget(self) -> None:
         if not self._budget_noted:
@@ -564,9 +596,18 @@ class Pipeline:
             self._emit(BudgetReached(spent_usd=self.book.usage.cost_usd, budget_usd=budget))
 
     def _save_soon(self) -> None:
+        self._spawn(self._save())
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
+        """Start a task in the run's group; None once the run is ending."""
         if self._group is None:
-            return
-        self._group.create_task(self._save())
+            coro.close()
+            return None
+        try:
+            return self._group.create_task(coro)
+        except RuntimeError:  # the group is shutting down after a stop or cancel
+            coro.close()
+            return None
 
     async def _save(self) -> None:
         try:

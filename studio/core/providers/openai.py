@@ -462,7 +462,8 @@ class OpenAITextProvider:
         problem = _finish_problem(state.finish_reason, "".join(state.refusal))
         if problem is not None:
             raise problem
-        _check_json("".join(state.text))
+        if not "".join(state.text).strip():
+            raise PlanError("The model answered with an empty story. Try again or another model.")
         yield PlanDone(self._usage(started, messages, state))
 
     async def repair_plan(

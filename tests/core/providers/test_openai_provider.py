@@ -146,7 +146,6 @@ async def test_falls_back_to_json_mode_and_remembers(
         (Fault.REFUSAL, "declined to write this story: I can't help"),
         (Fault.LENGTH, "cut off before it was finished"),
         (Fault.TRUNCATED, "ended before the story was finished"),
-        (Fault.INVALID_JSON, "not valid JSON"),
     ],
 )
 async def test_plan_faults_are_plan_errors(
@@ -156,6 +155,16 @@ async def test_plan_faults_are_plan_errors(
     error = await plan_error(text)
     assert isinstance(error, PlanError)
     assert words in str(error)
+
+
+async def test_invalid_json_passes_through_for_validation_and_repair(
+    fake_openai: FakeOpenAI, text: OpenAITextProvider
+) -> None:
+    fake_openai.inject(Fault.INVALID_JSON, endpoint="chat")
+    json_text, _ = await collect(text)
+    assert json_text
+    with pytest.raises(ValueError, match="Invalid JSON"):
+        StoryPlan.model_validate_json(json_text)
 
 
 async def test_schema_mismatch_passes_through_for_validation(

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install everything the tests need into .venv, then lint, type-check and run the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+
+# System tools some tests use (EPUB validation, PDF rendering); needs root and apt.
+if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    need=()
+    command -v epubcheck >/dev/null || need+=(epubcheck)
+    command -v pdftoppm >/dev/null || need+=(poppler-utils)
+    if [ ${#need[@]} -gt 0 ]; then
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    fi
+fi
+
+# Steady, the OpenAPI mock server for the contract tests.
+if command -v npm >/dev/null && [ ! -x node_modules/.bin/steady ]; then
+    npm install --no-audit --no-fund --silent >/dev/null
+fi
+
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[dev]'
+
+.venv/bin/ruff check studio tests benchmarks
+.venv/bin/ruff format --check studio tests benchmarks
+.venv/bin/mypy studio/core
+.venv/bin/python -m pytest "$@"
