@@ -148,7 +148,7 @@ def import_archive(archive: Path, library: Library) -> Bundle:
             book = _read_book(zf, plan, archive)
             return _install(zf, plan, book, library)
     except zipfile.BadZipFile as err:
-        raise ArchiveRejected(f"{archive.name} is not a valid zip archive ({err}).") from err
+        raise ArchiveRejected(f"{archive.name} is damaged or not a zip archive ({err}).") from err
     except FileNotFoundError as err:
         raise ArchiveRejected(f"{archive} does not exist.") from err
     except (zipfile.LargeZipFile, NotImplementedError, EOFError) as err:
@@ -171,7 +171,10 @@ def _plan(zf: zipfile.ZipFile) -> _Plan:
         if _ignored(name):
             continue
         if name.casefold() in seen:
-            raise ArchiveRejected(f"The archive contains {info.filename!r} twice.")
+            raise ArchiveRejected(
+                f"The archive contains {info.filename!r} more than once "
+                "(names that differ only in capitals count as the same)."
+            )
         seen.add(name.casefold())
         if name == BOOK_FILE:
             book_entry = info
@@ -229,8 +232,8 @@ def _check_sizes(entries: list[zipfile.ZipInfo]) -> None:
     total = sum(e.file_size for e in entries)
     if total > MAX_TOTAL_BYTES:
         raise ArchiveRejected(
-            f"The archive unpacks to {total // 1024**2} MB; a book may take at most "
-            f"{MAX_TOTAL_BYTES // 1024**2} MB."
+            f"The archive unpacks to {_size(total)}; a book may take at most "
+            f"{_size(MAX_TOTAL_BYTES)}."
         )
     for e in entries:
         if e.file_size > RATIO_FLOOR and e.file_size > MAX_RATIO * max(e.compress_size, 1):
@@ -238,6 +241,12 @@ def _check_sizes(entries: list[zipfile.ZipInfo]) -> None:
                 f"{e.filename!r} is compressed {e.file_size // max(e.compress_size, 1)} to 1, "
                 "far more than any picture or book; the archive looks like a zip bomb."
             )
+
+
+def _size(n: int) -> str:
+    if n >= 1024**3:
+        return f"{n / 1024**3:.1f} GB"
+    return f"{n / 1024**2:.1f} MB" if n >= 1024**2 else f"{max(1, n // 1024)} KB"
 
 
 def _read_book(zf: zipfile.ZipFile, plan: _Plan, archive: Path) -> Book:
@@ -264,7 +273,7 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes
     """Read one entry, never holding more than `limit` or its declared size, which may lie."""
     cap = min(limit, info.file_size)
     if info.file_size > limit:
-        raise ArchiveRejected(f"{info.filename!r} is too large ({info.file_size // 1024**2} MB).")
+        raise ArchiveRejected(f"{info.filename!r} is too large ({_size(info.file_size)}).")
     return b"".join(_chunks(zf, info, cap))
 
 

@@ -123,7 +123,13 @@ def write_pdf(job: Job, target: Path, preset_name: str, include_notes: bool) -> 
 
 
 def _canvas(job: Job, target: Path, preset: Preset) -> Canvas:
-    canvas = Canvas(str(target), pagesize=preset.media, pageCompression=1, lang="en")
+    canvas = Canvas(
+        str(target),
+        pagesize=preset.media,
+        pageCompression=1,
+        lang="en",
+        initialFontName="StorySerif",
+    )
     canvas.setTitle(job.book.display_title)
     canvas.setAuthor("Story Studio")
     canvas.setCreator("Story Studio")

@@ -35,6 +35,7 @@ TEXTS = [
 BookFactory = Callable[..., tuple[Bundle, Book]]
 
 
+@functools.cache
 def picture(width: int, height: int, seed: int) -> bytes:
     """A soft landscape: sky gradient, hills, a sun; different for every seed."""
     img = Image.new("RGB", (width, height))
@@ -58,8 +59,13 @@ def picture(width: int, height: int, seed: int) -> bytes:
     return out.getvalue()
 
 
+@functools.cache
+def _renditions(size: tuple[int, int], seed: int) -> imaging.Renditions:
+    return imaging.make_renditions(picture(*size, seed=seed))
+
+
 def _illustration(bundle: Bundle, number: int, size: tuple[int, int]) -> Illustration:
-    r = imaging.make_renditions(picture(*size, seed=number))
+    r = _renditions(size, number)
     names = (f"p{number}-orig.png", f"p{number}-display.jpg", f"p{number}-thumb.jpg")
     for name, data in zip(names, (r.original, r.display, r.thumbnail), strict=True):
         bundle.write_image(name, data)
@@ -86,7 +92,7 @@ def build_book(
     """A finished book of `pages` pages with real pictures, saved in `library`."""
     book = Book(
         title="Milo and the Lantern",
-        settings=GenerationSettings(premise="A fox finds a lantern", pages=pages),
+        settings=GenerationSettings(premise="A fox finds a lantern", pages=max(pages, 2)),
         plan_status=PlanStatus.DONE,
     )
     bundle = library.create(book)
