@@ -195,6 +195,17 @@ def run(argv: list[str] | None = None) -> int:
     except (BookFileError, StorageError) as err:
         print(f"studio: {err}", file=sys.stderr)
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("studio: interrupted.", file=sys.stderr)
+        return EXIT_CANCELLED
+    except Exception as err:
+        logging.getLogger("studio").debug("Unexpected error", exc_info=True)
+        print(
+            f"studio: unexpected error: {type(err).__name__}: {err} "
+            "(run with --verbose for details)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
 
 
 def _dispatch(args: argparse.Namespace, library: Library) -> int:

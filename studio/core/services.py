@@ -60,9 +60,7 @@ async def open_services(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _offline(
-    pool: ThreadPoolExecutor, delay: float | None
-) -> tuple[TextProvider, ImageProvider]:
+def _offline(pool: ThreadPoolExecutor, delay: float | None) -> tuple[TextProvider, ImageProvider]:
     from studio.core.providers.offline import OfflineImageProvider, OfflineTextProvider
 
     text = OfflineTextProvider() if delay is None else OfflineTextProvider(chunk_delay=delay)

@@ -1,0 +1,182 @@
+"""The `studio` command as a user or a script runs it: a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from studio import __version__
+from studio.core.imaging import verify_file
+from studio.core.library import Bundle
+from tests.fakes.server import Fault, FakeOpenAIThread
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    clean.update(
+        STUDIO_LIBRARY=str(tmp_path / "library"),
+        STUDIO_CONFIG_DIR=str(tmp_path / "config"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        QT_QPA_PLATFORM="offscreen",
+    )
+    return clean
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAIThread]:
+    with FakeOpenAIThread(pages=3, retry_after=0.05) as fake:
+        yield fake
+
+
+def studio(*args: str, env: dict[str, str], timeout: float = 90) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "studio", *args],
+        env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+def check(bundle: str, env: dict[str, str]) -> dict[str, object]:
+    result = studio("check", bundle, "--json", env=env)
+    report: dict[str, object] = json.loads(result.stdout)
+    assert result.returncode == (0 if report["valid"] else 1)
+    return report
+
+
+def test_version() -> None:
+    result = studio("--version", env=dict(os.environ))
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"Story Studio {__version__}"
+
+
+def test_offline_engine_makes_a_complete_book(env: dict[str, str], tmp_path: Path) -> None:
+    result = studio("generate", "a shy hedgehog named Pip who is afraid of the dark", "--pages", "3", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "offline engine" in result.stderr
+    bundle = result.stdout.strip().splitlines()[-1]
+    assert Path(bundle).parent == tmp_path / "library"
+    report = check(bundle, env)
+    assert report == {
+        "valid": True, "title": report["title"], "pages": 3, "texts_done": 3,
+        "images_done": 3, "failed_pages": [], "problems": [],
+    }
+    book = Bundle(Path(bundle)).load()
+    assert "Pip" in " ".join(p.text for p in book.pages)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["generate", "x", "--engine", "openai"], "OPENAI_API_KEY"),
+        (["generate", "x", "--pages", "41"], "2 to 40"),
+        (["generate", "x", "--pages", "1"], "2 to 40"),
+        (["generate", "x", "--image-size", "big"], "WIDTHxHEIGHT"),
+    ],
+)
+def test_bad_arguments_exit_2_and_say_what_to_do(args: list[str], message: str, env: dict[str, str]) -> None:
+    result = studio(*args, env=env)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_openai_engine_through_an_endpoint(server: FakeOpenAIThread, env: dict[str, str]) -> None:
+    env["OPENAI_API_KEY"] = "sk-test-cli"
+    result = studio("generate", "a fox", "--pages", "3", "--base-url", server.base_url, env=env)
+    assert result.returncode == 0, result.stderr
+    report = check(result.stdout.strip().splitlines()[-1], env)
+    assert report["images_done"] == 3
+
+
+def test_failed_pages_exit_3_and_resume_finishes(server: FakeOpenAIThread, env: dict[str, str]) -> None:
+    env["OPENAI_API_KEY"] = "sk-test-cli"
+    server.inject(Fault.CONTENT_POLICY, endpoint="images", times=5, match="(page 2)")
+    result = studio("generate", "a fox", "--pages", "3", "--base-url", server.base_url, env=env)
+    assert result.returncode == 3, result.stderr
+    assert "Page 2: picture failed" in result.stderr
+    bundle = result.stdout.strip().splitlines()[-1]
+    assert check(bundle, env)["failed_pages"] == [2]
+    server.clear_faults()
+    resumed = studio("resume", bundle, env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.strip().splitlines()[-1] == bundle
+    assert check(bundle, env)["images_done"] == 3
+
+
+def test_a_bad_key_stops_with_exit_2(server: FakeOpenAIThread, env: dict[str, str]) -> None:
+    env["OPENAI_API_KEY"] = "sk-test-wrong"
+    server.inject(Fault.UNAUTHORIZED, endpoint="chat", times=5)
+    result = studio("generate", "a fox", "--pages", "3", "--base-url", server.base_url, env=env)
+    assert result.returncode == 2
+    assert "OPENAI_API_KEY" in result.stderr
+    assert "sk-test-wrong" not in result.stderr + result.stdout
+
+
+def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "studio", *args], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def _wait_for_a_picture(library: Path, timeout: float = 30) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for bundle in library.glob("*.storybook"):
+            if any(bundle.glob("images/*-display.jpg")):
+                return bundle
+        time.sleep(0.05)
+    raise AssertionError("no picture appeared")
+
+
+def test_ctrl_c_cancels_saves_and_exits_130(env: dict[str, str], tmp_path: Path) -> None:
+    with FakeOpenAIThread(pages=8, image_latency=0.5) as slow:
+        env["OPENAI_API_KEY"] = "sk-test-cli"
+        proc = _start(["generate", "a fox", "--pages", "8", "--concurrency", "2", "--base-url", slow.base_url], env)
+        bundle = _wait_for_a_picture(tmp_path / "library")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        assert proc.returncode == 130, err
+        assert "Cancelled" in err
+        report = check(str(bundle), env)
+        assert 1 <= int(report["images_done"]) < 8  # type: ignore[call-overload]
+        resumed = studio("resume", str(bundle), env=env)
+        assert resumed.returncode == 0, resumed.stderr
+        assert check(str(bundle), env)["images_done"] == 8
+
+
+def test_kill_9_mid_generation_leaves_a_loadable_book(env: dict[str, str], tmp_path: Path) -> None:
+    with FakeOpenAIThread(pages=6, image_latency=0.3, image_jitter=0.3, image_size=(512, 512)) as slow:
+        env["OPENAI_API_KEY"] = "sk-test-cli"
+        proc = _start(["generate", "a fox", "--pages", "6", "--base-url", slow.base_url], env)
+        bundle = _wait_for_a_picture(tmp_path / "library")
+        time.sleep(0.2)
+        proc.kill()
+        proc.communicate(timeout=10)
+        book = Bundle(bundle).load()
+        for page in book.pages:
+            if page.is_done:
+                assert page.image.current is not None
+                assert verify_file(Bundle(bundle).image_path(page.image.current.original).read_bytes())
+        resumed = studio("resume", str(bundle), env=env)
+        assert resumed.returncode == 0, resumed.stderr
+        assert check(str(bundle), env)["images_done"] == 6
+
+
+def test_check_reports_a_broken_book(env: dict[str, str], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.storybook"
+    broken.mkdir()
+    (broken / "book.json").write_text('{"schema_version": 1, "settings": {"premise": 3}}')
+    report = check(str(broken), env)
+    assert report["valid"] is False
+    assert "book.json" in str(report["problems"])
+    human = studio("check", str(broken), env=env)
+    assert human.returncode == 1 and "NOT valid" in human.stdout
