@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from studio.core.config import (
     resolve,
     strip_credentials,
 )
-from studio.core.library import Bundle, BookFileError, BookStore, Library, StorageError
+from studio.core.library import BookFileError, BookStore, Bundle, Library, StorageError
 from studio.core.pipeline import Outcome, PipelineConfig
 from studio.core.services import open_services
 from studio.progress import ProgressPrinter
@@ -286,9 +287,16 @@ def _resume(args: argparse.Namespace) -> int:
 
 
 def _pipeline_config(s: GenerationSettings) -> PipelineConfig:
-    return PipelineConfig(
+    config = PipelineConfig(
         concurrency=s.concurrency, budget_usd=s.budget_usd, character_lock=s.character_lock
     )
+    timeout = os.environ.get("STUDIO_CALL_TIMEOUT")
+    if timeout:
+        try:
+            config.call_timeout = config.stream_idle_timeout = float(timeout)
+        except ValueError:
+            raise CliError("STUDIO_CALL_TIMEOUT must be a number of seconds.", EXIT_USAGE) from None
+    return config
 
 
 def _warn_about(config: EngineConfig) -> None:

@@ -16,7 +16,7 @@ import pytest
 from studio import __version__
 from studio.core.imaging import verify_file
 from studio.core.library import Bundle
-from tests.fakes.server import Fault, FakeOpenAIThread
+from tests.fakes.server import FakeOpenAIThread, Fault
 
 
 @pytest.fixture
@@ -37,10 +37,16 @@ def server() -> Iterator[FakeOpenAIThread]:
         yield fake
 
 
-def studio(*args: str, env: dict[str, str], timeout: float = 90) -> subprocess.CompletedProcess[str]:
+def studio(
+    *args: str, env: dict[str, str], timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "studio", *args],
-        env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -58,15 +64,22 @@ def test_version() -> None:
 
 
 def test_offline_engine_makes_a_complete_book(env: dict[str, str], tmp_path: Path) -> None:
-    result = studio("generate", "a shy hedgehog named Pip who is afraid of the dark", "--pages", "3", env=env)
+    result = studio(
+        "generate", "a shy hedgehog named Pip who is afraid of the dark", "--pages", "3", env=env
+    )
     assert result.returncode == 0, result.stderr
     assert "offline engine" in result.stderr
     bundle = result.stdout.strip().splitlines()[-1]
     assert Path(bundle).parent == tmp_path / "library"
     report = check(bundle, env)
     assert report == {
-        "valid": True, "title": report["title"], "pages": 3, "texts_done": 3,
-        "images_done": 3, "failed_pages": [], "problems": [],
+        "valid": True,
+        "title": report["title"],
+        "pages": 3,
+        "texts_done": 3,
+        "images_done": 3,
+        "failed_pages": [],
+        "problems": [],
     }
     book = Bundle(Path(bundle)).load()
     assert "Pip" in " ".join(p.text for p in book.pages)
@@ -81,7 +94,9 @@ def test_offline_engine_makes_a_complete_book(env: dict[str, str], tmp_path: Pat
         (["generate", "x", "--image-size", "big"], "WIDTHxHEIGHT"),
     ],
 )
-def test_bad_arguments_exit_2_and_say_what_to_do(args: list[str], message: str, env: dict[str, str]) -> None:
+def test_bad_arguments_exit_2_and_say_what_to_do(
+    args: list[str], message: str, env: dict[str, str]
+) -> None:
     result = studio(*args, env=env)
     assert result.returncode == 2
     assert message in result.stderr
@@ -96,7 +111,9 @@ def test_openai_engine_through_an_endpoint(server: FakeOpenAIThread, env: dict[s
     assert report["images_done"] == 3
 
 
-def test_failed_pages_exit_3_and_resume_finishes(server: FakeOpenAIThread, env: dict[str, str]) -> None:
+def test_failed_pages_exit_3_and_resume_finishes(
+    server: FakeOpenAIThread, env: dict[str, str]
+) -> None:
     env["OPENAI_API_KEY"] = "sk-test-cli"
     server.inject(Fault.CONTENT_POLICY, endpoint="images", times=5, match="(page 2)")
     result = studio("generate", "a fox", "--pages", "3", "--base-url", server.base_url, env=env)
@@ -122,8 +139,11 @@ def test_a_bad_key_stops_with_exit_2(server: FakeOpenAIThread, env: dict[str, st
 
 def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "studio", *args], env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "studio", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -140,10 +160,22 @@ def _wait_for_a_picture(library: Path, timeout: float = 30) -> Path:
 def test_ctrl_c_cancels_saves_and_exits_130(env: dict[str, str], tmp_path: Path) -> None:
     with FakeOpenAIThread(pages=8, image_latency=0.5) as slow:
         env["OPENAI_API_KEY"] = "sk-test-cli"
-        proc = _start(["generate", "a fox", "--pages", "8", "--concurrency", "2", "--base-url", slow.base_url], env)
+        proc = _start(
+            [
+                "generate",
+                "a fox",
+                "--pages",
+                "8",
+                "--concurrency",
+                "2",
+                "--base-url",
+                slow.base_url,
+            ],
+            env,
+        )
         bundle = _wait_for_a_picture(tmp_path / "library")
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
+        _out, err = proc.communicate(timeout=10)
         assert proc.returncode == 130, err
         assert "Cancelled" in err
         report = check(str(bundle), env)
@@ -154,7 +186,9 @@ def test_ctrl_c_cancels_saves_and_exits_130(env: dict[str, str], tmp_path: Path)
 
 
 def test_kill_9_mid_generation_leaves_a_loadable_book(env: dict[str, str], tmp_path: Path) -> None:
-    with FakeOpenAIThread(pages=6, image_latency=0.3, image_jitter=0.3, image_size=(512, 512)) as slow:
+    with FakeOpenAIThread(
+        pages=6, image_latency=0.3, image_jitter=0.3, image_size=(512, 512)
+    ) as slow:
         env["OPENAI_API_KEY"] = "sk-test-cli"
         proc = _start(["generate", "a fox", "--pages", "6", "--base-url", slow.base_url], env)
         bundle = _wait_for_a_picture(tmp_path / "library")
@@ -165,7 +199,9 @@ def test_kill_9_mid_generation_leaves_a_loadable_book(env: dict[str, str], tmp_p
         for page in book.pages:
             if page.is_done:
                 assert page.image.current is not None
-                assert verify_file(Bundle(bundle).image_path(page.image.current.original).read_bytes())
+                assert verify_file(
+                    Bundle(bundle).image_path(page.image.current.original).read_bytes()
+                )
         resumed = studio("resume", str(bundle), env=env)
         assert resumed.returncode == 0, resumed.stderr
         assert check(str(bundle), env)["images_done"] == 6

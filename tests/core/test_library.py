@@ -9,7 +9,6 @@ from studio.core.library import (
     BookFileError,
     Bundle,
     Library,
-    StorageError,
     atomic_write,
     default_library_dir,
 )

@@ -20,10 +20,10 @@ from studio.core.events import (
     RunFinished,
 )
 from studio.core.imaging import verify_file
-from studio.core.library import Bundle, BookStore, Library
+from studio.core.library import BookStore, Bundle, Library
 from studio.core.pipeline import Outcome, PipelineConfig
 from studio.core.services import open_services
-from tests.fakes.server import Fault, FakeOpenAI
+from tests.fakes.server import FakeOpenAI, Fault
 
 FAST = PipelineConfig(
     concurrency=4, call_timeout=2.0, backoff_base=0.01, max_attempts=3, max_rate_limited=4
@@ -242,7 +242,7 @@ async def test_cancel_stops_quickly_keeps_what_is_done_and_resume_finishes(tmp_p
         bundle = new_bundle(tmp_path, server, pages=6)
         config = PipelineConfig(concurrency=2)
         task = asyncio.create_task(run_pipeline(bundle, config))
-        while not any(p.is_done for p in _load_quietly(bundle)):
+        while not any(p.is_done for p in _load_quietly(bundle)):  # noqa: ASYNC110 (polls the disk)
             await asyncio.sleep(0.05)
         cancelled_at = time.monotonic()
         task.cancel()
