@@ -1,0 +1,142 @@
+"""The offline engine as providers: a storyteller and a painter that need no key.
+
+`OfflineTextProvider` composes a real short story from the premise and streams
+it like a model would; `OfflineImageProvider` paints each page with Pillow in an
+executor, drawing every character from its own description.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+from collections.abc import AsyncIterator
+from functools import partial
+
+from studio.core.book import UsageRecord
+from studio.core.offline.painter import paint_with_preview
+from studio.core.offline.story import compose_plan, rewrite_page
+from studio.core.providers.base import (
+    ImageRequest,
+    ImageResult,
+    PageRewriteRequest,
+    PartialCallback,
+    PlanDone,
+    PlanRequest,
+    RewrittenPage,
+)
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class OfflineTextProvider:
+    """Composes stories locally, deterministically for a given premise and page count."""
+
+    model = "offline-storyteller"
+
+    def __init__(self, *, chunk_delay: float = 0.015, chunk_chars: int = 24) -> None:
+        self._delay = max(0.0, chunk_delay)
+        self._chunk = max(1, chunk_chars)
+
+    def plan_json(self, request: PlanRequest) -> str:
+        """The whole plan as `StoryPlan` JSON (title, style, characters, pages)."""
+        plan = compose_plan(request.premise, request.pages, request.audience_age, request.art_style)
+        return plan.model_dump_json()
+
+    async def stream_plan(self, request: PlanRequest) -> AsyncIterator[str | PlanDone]:
+        """Yield the plan's JSON in small pieces, as a model would, then one PlanDone."""
+        started = time.perf_counter()
+        text = self.plan_json(request)
+        for start in range(0, len(text), self._chunk):
+            yield text[start : start + self._chunk]
+            await asyncio.sleep(self._delay)
+        yield PlanDone(self._usage(request, text, started))
+
+    async def repair_plan(
+        self, request: PlanRequest, broken: str, problem: str
+    ) -> tuple[str, PlanDone]:
+        """Offline plans are always valid: return the composed plan again."""
+        started = time.perf_counter()
+        text = self.plan_json(request)
+        await asyncio.sleep(0)
+        return text, PlanDone(self._usage(request, text, started))
+
+    async def rewrite_page(self, request: PageRewriteRequest) -> RewrittenPage:
+        """A different version of one page, consistent with its neighbours."""
+        started = time.perf_counter()
+        page = rewrite_page(
+            request.premise,
+            request.pages_text,
+            request.number,
+            request.instruction,
+            request.audience_age,
+        )
+        await asyncio.sleep(0)
+        prompt = " ".join([request.premise, request.instruction, *request.pages_text])
+        usage = UsageRecord(
+            kind="text",
+            model=self.model,
+            latency_s=time.perf_counter() - started,
+            input_tokens=_tokens(prompt),
+            output_tokens=_tokens(page.text + page.scene),
+            cost_usd=0.0,
+        )
+        return RewrittenPage(text=page.text, scene=page.scene, usage=usage)
+
+    def _usage(self, request: PlanRequest, text: str, started: float) -> UsageRecord:
+        prompt = f"{request.premise} {request.pages} {request.audience_age} {request.art_style}"
+        return UsageRecord(
+            kind="text",
+            model=self.model,
+            latency_s=time.perf_counter() - started,
+            input_tokens=_tokens(prompt),
+            output_tokens=_tokens(text),
+            cost_usd=0.0,
+        )
+
+
+class OfflineImageProvider:
+    """Paints illustrations with Pillow, always off the event loop."""
+
+    model = "offline-painter"
+
+    def __init__(
+        self, executor: concurrent.futures.Executor | None = None, *, delay: float = 0.0
+    ) -> None:
+        self._executor = executor
+        self._delay = max(0.0, delay)
+
+    @property
+    def accepts_references(self) -> bool:
+        """The painter draws from descriptions, not from reference pictures."""
+        return False
+
+    async def generate(
+        self, request: ImageRequest, on_partial: PartialCallback | None = None
+    ) -> ImageResult:
+        """Paint one page from its scene, style and characters; return PNG bytes."""
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        job = partial(
+            paint_with_preview,
+            request.scene or request.prompt,
+            request.style,
+            list(request.characters),
+            request.size,
+            request.seed,
+        )
+        final, preview = await loop.run_in_executor(self._executor, job)
+        if on_partial is not None:
+            on_partial(preview)
+        if self._delay:
+            await asyncio.sleep(self._delay)
+        usage = UsageRecord(
+            kind="image",
+            model=self.model,
+            latency_s=time.perf_counter() - started,
+            images=1,
+            cost_usd=0.0,
+        )
+        return ImageResult(data=final, usage=usage)
