@@ -397,7 +397,10 @@ def _goal_episode(outline: Outline, kind: str, variant: int) -> Episode:
         "climax": Episode("HF", g.climax, g.climax_action, extra=extra),
         "resolution": Episode(everyone, g.success, g.success_action),
         "resolve_close": Episode(
-            everyone, (g.success[0], g.closing, lesson), g.success_action, extra=extra
+            everyone,
+            (g.success[0], "{F} the {Fsp} had helped every step of the way.", g.closing),
+            g.success_action,
+            extra=extra,
         ),
         "closing": Episode("HF", closing, "{H} tucked up cosily at home, {F} waving goodnight"),
     }
@@ -473,7 +476,7 @@ def render(outline: Outline, beat: Beat, sentences: int | None = None) -> PagePl
     slots = _slots(outline, beat)
     count = sentences or outline.sentences
     lines = [fill(s, slots) for s in beat.episode.sentences]
-    keep = max(count, 2) if beat.kind in {"intro_want", "resolve_close"} else count
+    keep = {"intro_want": max(count, 2), "resolve_close": 3}.get(beat.kind, count)
     chosen = lines[:keep]
     sight = fill(beat.sight, slots)
     if len(chosen) < keep and sight not in chosen:
