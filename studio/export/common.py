@@ -19,6 +19,7 @@ from studio.core.library import BUNDLE_SUFFIX, BookFileError, Bundle, slugify
 Progress = Callable[[int, int, str], None]
 APP_LINE = "Illustrated with Story Studio"
 PLACEHOLDER_TEXT = "The picture for this page is not ready yet."
+PLACEHOLDER_NOTE = "The page is exported with a placeholder; regenerate its picture to fix this."
 
 
 class ExportCancelled(Exception):
@@ -67,13 +68,14 @@ def load_picture(job: Job, page: Page, rendition: str) -> Picture | None:
         data = job.bundle.image_path(getattr(current, rendition)).read_bytes()
         return Picture(data, imaging.inspect(data))
     except (OSError, BookFileError) as err:
-        job.warn(f"Page {page.number}'s picture file cannot be read ({_reason(err)}); {_USING}")
+        job.warn(
+            f"Page {page.number}'s picture file cannot be read ({_reason(err)}). {PLACEHOLDER_NOTE}"
+        )
     except imaging.ImageRejected as err:
-        job.warn(f"Page {page.number}'s picture is unusable ({err}); {_USING}")
+        job.warn(
+            f"Page {page.number}'s picture is unusable ({str(err).rstrip('.')}). {PLACEHOLDER_NOTE}"
+        )
     return None
-
-
-_USING = "the page is exported with a placeholder. Regenerate the picture to fix it."
 
 
 def _reason(err: Exception) -> str:
@@ -85,17 +87,19 @@ def _reason(err: Exception) -> str:
 def _missing_reason(page: Page) -> str:
     status = page.image.status
     if status is ImageStatus.FAILED:
-        why = f"failed: {page.image.error}" if page.image.error else "failed"
-        return f"Page {page.number}'s picture {why}; {_USING}"
-    return f"Page {page.number} has no picture yet; {_USING}"
+        why = f" ({page.image.error.rstrip('.')})" if page.image.error else ""
+        return f"Page {page.number}'s picture failed{why}. {PLACEHOLDER_NOTE}"
+    return f"Page {page.number} has no picture yet. {PLACEHOLDER_NOTE}"
 
 
-def cover_picture(job: Job, rendition: str) -> Picture | None:
-    """The first page's picture, quietly (its page reports it if it is missing)."""
-    if not job.book.pages:
-        return None
+def cover_picture(job: Job, rendition: str) -> tuple[Page, Picture] | None:
+    """The first page's picture, or the first one there is; quietly (pages report their own)."""
     quiet = Job(job.bundle, job.book)
-    return load_picture(quiet, job.book.pages[0], rendition)
+    for page in job.book.pages:
+        picture = load_picture(quiet, page, rendition)
+        if picture is not None:
+            return page, picture
+    return None
 
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")

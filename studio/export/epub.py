@@ -135,11 +135,12 @@ def _xhtml(title: str, body: str, nav: bool = False) -> str:
 
 
 def _cover(zf: zipfile.ZipFile, job: Job, items: list[Item]) -> None:
-    picture = cover_picture(job, "display")
+    found = cover_picture(job, "display")
     figure = ""
-    if picture is not None:
+    if found is not None:
+        page, picture = found
         href = _add_image(zf, items, "cover-image", "images/cover", picture, "cover-image")
-        alt = quoteattr(alt_text(job.book.pages[0]))
+        alt = quoteattr(alt_text(page))
         figure = f'<div class="picture"><img src="{href}" alt={alt}/></div>'
     title = escape(clean_text(job.book.display_title))
     body = f'{figure}\n<h1 class="title">{title}</h1>\n<p class="byline">{escape(APP_LINE)}</p>'

@@ -114,9 +114,9 @@ def _document(job: Job, parts: list[str]) -> str:
 
 def _cover(job: Job, sources: dict[int, str]) -> str:
     title = html.escape(clean_text(job.book.display_title))
-    first = job.book.pages[0] if job.book.pages else None
+    first = next((p for p in job.book.pages if p.number in sources), None)
     image = ""
-    if first is not None and first.number in sources:
+    if first is not None:
         image = f'<img src="{sources[first.number]}" alt="{html.escape(alt_text(first))}">'
     return (
         f'<header class="page cover">{image}<h1>{title}</h1>'

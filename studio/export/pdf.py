@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
@@ -89,6 +90,9 @@ class Rect:
 @cache
 def _fonts() -> None:
     """Register the shipped DejaVu faces once; reportlab embeds the subsets it uses."""
+    # Binary image streams: ASCII85 would grow them by a quarter and, without
+    # reportlab's optional C accelerator, take seconds per picture.
+    rl_config.useA85 = 0
     faces = {
         "StorySerif": "DejaVuSerif",
         "StorySerif-Bold": "DejaVuSerif-Bold",
@@ -128,7 +132,9 @@ def _canvas(job: Job, target: Path, preset: Preset) -> Canvas:
         pagesize=preset.media,
         pageCompression=1,
         lang="en",
-        initialFontName="StorySerif",
+        # Otherwise the page preamble names Helvetica, an unembedded font. (The
+        # stubs type this argument as a float by mistake.)
+        initialFontName="StorySerif",  # type: ignore[arg-type]
     )
     canvas.setTitle(job.book.display_title)
     canvas.setAuthor("Story Studio")
@@ -151,9 +157,10 @@ def _start_page(canvas: Canvas, preset: Preset) -> None:
 def _cover(canvas: Canvas, job: Job, preset: Preset) -> None:
     _start_page(canvas, preset)
     b = preset.bleed
-    zone = 0.34 * preset.trim_h
-    band = _band(preset, zone)
-    _picture_or_placeholder(canvas, job, preset, band, cover_picture(job, "original"), None)
+    found = cover_picture(job, "original")
+    zone = 0.34 * preset.trim_h if found else preset.trim_h
+    if found:
+        _picture_or_placeholder(canvas, job, preset, _band(preset, zone), found[1], None)
     title = _fitted(
         escape(clean_text(job.book.display_title)),
         _title_style,
@@ -251,7 +258,7 @@ def _picture_or_placeholder(
         drawn_w = _cover_image(canvas, band, picture)
     except Exception as err:  # reportlab raises many kinds on a bad file: all mean "unusable"
         where = f"Page {page.number}'s picture" if page else "The cover picture"
-        job.warn(f"{where} could not be placed ({err}); a placeholder is used instead.")
+        job.warn(f"{where} could not be placed ({err}). A placeholder is used instead.")
         _placeholder(canvas, preset, band)
         return
     if page is not None and preset.is_print:

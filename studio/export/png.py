@@ -15,7 +15,13 @@ from PIL import Image, ImageDraw, ImageFont
 
 from studio.core import imaging
 from studio.core.book import Page
-from studio.export.common import PLACEHOLDER_TEXT, Job, load_picture, paragraphs
+from studio.export.common import (
+    PLACEHOLDER_NOTE,
+    PLACEHOLDER_TEXT,
+    Job,
+    load_picture,
+    paragraphs,
+)
 from studio.resources import font_path
 
 MIN_WIDTH = 1024
@@ -69,7 +75,7 @@ def _picture(job: Job, page: Page) -> Image.Image | None:
         image = imaging.decode(found.data)
     except imaging.ImageRejected as err:
         job.warn(
-            f"Page {page.number}'s picture is unusable ({err}); a placeholder is used instead."
+            f"Page {page.number}'s picture is unusable ({str(err).rstrip('.')}). {PLACEHOLDER_NOTE}"
         )
         return None
     flat = _flatten(image)
