@@ -206,6 +206,7 @@ class _Canvas:
         if self.spec.storm:
             top, bottom = mix(top, (70, 74, 90), 0.6), mix(bottom, (120, 124, 140), 0.6)
         self.gradient(0, self.horizon + self.h * 0.1, top, bottom)
+        self.draw.rectangle((0, self.horizon + self.h * 0.1, self.w, self.h), fill=bottom)
         self.sky_lights()
         _SETTINGS.get(self.spec.setting, _meadow)(self)
         if self.spec.home:
@@ -238,7 +239,8 @@ class _Canvas:
                 _twinkle(
                     self.draw, rng.uniform(0, w), rng.uniform(0, self.horizon * 0.7), w * 0.012
                 )
-            self.moon(rng.uniform(0.62, 0.85) * w, rng.uniform(0.1, 0.2) * h, w * 0.06)
+            if self.spec.setting != "space":
+                self.moon(rng.uniform(0.62, 0.85) * w, rng.uniform(0.1, 0.2) * h, w * 0.06)
         elif not self.spec.storm:
             low = self.time in {"sunset", "golden", "dawn"}
             y = self.horizon * (0.62 if low else 0.2)
@@ -413,9 +415,10 @@ def _tree(c: _Canvas, x: float, base: float, size: float, leaf: RGB) -> None:
 
 
 def _pine(c: _Canvas, x: float, base: float, size: float, leaf: RGB, snow: bool = False) -> None:
-    c.draw.rectangle(
-        (x - size * 0.05, base - size * 0.2, x + size * 0.05, base), fill=c.light((100, 70, 50))
-    )
+    if base >= c.ground:
+        c.draw.rectangle(
+            (x - size * 0.05, base - size * 0.2, x + size * 0.05, base), fill=c.light((100, 70, 50))
+        )
     for i in range(3):
         top = base - size * (0.55 + i * 0.28)
         half = size * (0.32 - i * 0.07)
@@ -498,7 +501,7 @@ def _mushroom(c: _Canvas, x: float, y: float) -> None:
 
 
 def _sea(c: _Canvas) -> None:
-    c.gradient(c.horizon, c.h * 0.76, c.light((70, 170, 200)), c.light((40, 120, 170)))
+    c.gradient(c.horizon, c.h * 0.9, c.light((70, 170, 200)), c.light((40, 110, 160)))
     for row in range(7):
         y = c.horizon + (row + 0.6) * c.h * 0.035
         for i in range(12):
@@ -617,8 +620,11 @@ def _lamp(c: _Canvas, x: float, base: float, height: float, night: bool) -> None
 
 
 def _space(c: _Canvas) -> None:
-    for _ in range(3):
-        x, y = c.rng.uniform(0.05, 0.95) * c.w, c.rng.uniform(0.08, 0.4) * c.h
+    for slot in c.rng.sample(range(3), 2):
+        x, y = (
+            (0.18 + slot * 0.32 + c.rng.uniform(-0.05, 0.05)) * c.w,
+            c.rng.uniform(0.1, 0.36) * c.h,
+        )
         r = c.w * c.rng.uniform(0.03, 0.08)
         colour = c.rng.choice([*c.palette, (230, 140, 90), (120, 170, 240)])
         c.draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
