@@ -23,6 +23,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -142,17 +143,30 @@ def import_archive(archive: Path, library: Library) -> Bundle:
     Raises ArchiveRejected (naming the problem) when anything in it is unsafe,
     damaged or not part of a book; the library is then left as it was.
     """
-    try:
-        with zipfile.ZipFile(archive) as zf:
+    with _open(archive) as zf:
+        try:
             plan = _plan(zf)
             book = _read_book(zf, plan, archive)
             return _install(zf, plan, book, library)
-    except zipfile.BadZipFile as err:
-        raise ArchiveRejected(f"{archive.name} is damaged or not a zip archive ({err}).") from err
+        except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+            raise ArchiveRejected(f"{archive.name} is damaged ({err}).") from err
+        except NotImplementedError as err:
+            raise ArchiveRejected(
+                f"{archive.name} uses a kind of compression Story Studio cannot read ({err})."
+            ) from err
+
+
+def _open(archive: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(archive)
     except FileNotFoundError as err:
         raise ArchiveRejected(f"{archive} does not exist.") from err
-    except (zipfile.LargeZipFile, NotImplementedError, EOFError) as err:
-        raise ArchiveRejected(f"{archive.name} cannot be read ({err}).") from err
+    except IsADirectoryError as err:
+        raise ArchiveRejected(f"{archive} is a folder, not a .storybook.zip archive.") from err
+    except (zipfile.BadZipFile, EOFError) as err:
+        raise ArchiveRejected(f"{archive.name} is damaged or not a zip archive ({err}).") from err
+    except OSError as err:
+        raise ArchiveRejected(f"{archive} cannot be read ({err.strerror or err}).") from err
 
 
 def _plan(zf: zipfile.ZipFile) -> _Plan:
@@ -292,7 +306,10 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> Iterator[by
 
 def _install(zf: zipfile.ZipFile, plan: _Plan, book: Book, library: Library) -> Bundle:
     library.ensure()
-    staging = Path(tempfile.mkdtemp(prefix=".import-", suffix=".tmp", dir=library.root))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".import-", suffix=".tmp", dir=library.root))
+    except OSError as err:
+        raise StorageError(f"Cannot add a book to {library.root}: {err.strerror}.") from err
     try:
         _unpack_images(zf, plan, Bundle(staging))
         if _id_taken(book.id, library):
