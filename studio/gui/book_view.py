@@ -52,7 +52,22 @@ from studio.gui.versions import VersionsPanel
 
 log = logging.getLogger(__name__)
 
-PAGE_TAB, REVIEW_TAB = 0, 1
+PAGE_TAB, VERSIONS_TAB, REVIEW_TAB = 0, 1, 2
+
+
+def _padded(widget: QWidget, *, scroll: bool = False) -> QWidget:
+    """`widget` with the side panel's margins, in a scroll area when it may not fit."""
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(14, 14, 14, 14)
+    layout.addWidget(widget, 1)
+    if not scroll:
+        return holder
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(holder)
+    return area
 
 
 def note_instruction(page: Page) -> str:
@@ -83,7 +98,7 @@ class BookView(QWidget):
         self.document.page_updated.connect(self._page_updated)
         self.document.failed.connect(self.show_notice)
         self.document.busy_changed.connect(self._busy_changed)
-        self.document.saved.connect(lambda: self.save_label.setText("All changes saved"))
+        self.document.saved.connect(self._saved)
 
         self.reader = ReaderView(self._cache, self._tasks)
         self.reader.page_changed.connect(self._page_shown)
@@ -121,6 +136,9 @@ class BookView(QWidget):
         title_font.setFamily(book_family())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.45)
         self.title_label.setFont(title_font)
+        self.subtitle_label = QLabel()
+        self.subtitle_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.subtitle_label.setStyleSheet(f"color: {MUTED};")
         self.notice = QLabel()
         self.notice.setObjectName("book_notice")
         self.notice.setTextFormat(Qt.TextFormat.PlainText)
@@ -137,7 +155,9 @@ class BookView(QWidget):
         self.notice_close.hide()
         header = QHBoxLayout()
         header.setContentsMargins(16, 10, 16, 6)
-        header.addWidget(self.title_label, 1)
+        header.addWidget(self.title_label)
+        header.addSpacing(12)
+        header.addWidget(self.subtitle_label, 1)
         notice_row = QHBoxLayout()
         notice_row.setContentsMargins(16, 0, 16, 6)
         notice_row.addWidget(self.notice, 1)
@@ -150,28 +170,12 @@ class BookView(QWidget):
         self._reader_layout.addWidget(self.reader, 1)
         self._reader_layout.addWidget(self._build_footer())
 
-        page_tab = QWidget()
-        page_layout = QVBoxLayout(page_tab)
-        page_layout.setContentsMargins(14, 14, 14, 14)
-        page_layout.addWidget(self.page_panel)
-        divider = QFrame()
-        divider.setFrameShape(QFrame.Shape.HLine)
-        divider.setStyleSheet("color: #e2d9cc;")
-        page_layout.addWidget(divider)
-        page_layout.addWidget(self.versions, 1)
-        page_scroll = QScrollArea()
-        page_scroll.setWidgetResizable(True)
-        page_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        page_scroll.setWidget(page_tab)
-        review_tab = QWidget()
-        review_layout = QVBoxLayout(review_tab)
-        review_layout.setContentsMargins(14, 14, 14, 14)
-        review_layout.addWidget(self.review_panel)
         self.side = QTabWidget()
         self.side.setObjectName("side_panel")
         self.side.setDocumentMode(True)
-        self.side.addTab(page_scroll, "Page")
-        self.side.addTab(review_tab, "Review")
+        self.side.addTab(_padded(self.page_panel, scroll=True), "Edit")
+        self.side.addTab(_padded(self.versions), "Versions")
+        self.side.addTab(_padded(self.review_panel), "Review")
         self.side.setMinimumWidth(340)
         self.side.currentChanged.connect(self._tab_changed)
 
@@ -195,7 +199,9 @@ class BookView(QWidget):
         footer.setObjectName("reader_footer")
         footer.setStyleSheet(
             "QFrame#reader_footer { background: palette(window); border-top: 1px solid #e2d9cc; }"
-            " QToolButton { padding: 4px 8px; border-radius: 6px; }"
+            " QToolButton { padding: 4px 10px; border-radius: 6px; border: 1px solid transparent; }"
+            " QToolButton:hover { background: rgba(0, 0, 0, 0.05); }"
+            " QToolButton:checked { background: #f3ddd5; color: #9c3b22; border-color: #e5b9a9; }"
         )
         self.previous_button = self._tool("‹  Previous", "Previous page (Left, Page Up)")
         self.previous_button.clicked.connect(self.reader.previous_page)
@@ -224,6 +230,7 @@ class BookView(QWidget):
         self.save_label = QLabel()
         self.save_label.setTextFormat(Qt.TextFormat.PlainText)
         self.save_label.setStyleSheet(f"color: {MUTED};")
+        self.save_label.setMinimumWidth(140)
         row = QHBoxLayout(footer)
         row.setContentsMargins(10, 4, 10, 4)
         row.addWidget(self.save_label)
@@ -372,7 +379,7 @@ class BookView(QWidget):
         self.export_action = a(
             "Export…", "Export", self.open_export_dialog, "Ctrl+E", name="export"
         )
-        self._reader_actions = [
+        self._reader_actions: list[QAction] = [
             self.next_action,
             self.previous_action,
             self.zoom_in_action,
@@ -497,6 +504,11 @@ class BookView(QWidget):
     def _show_title(self) -> None:
         book = self.book
         self.title_label.setText(book.display_title if book else "")
+        if book is None:
+            self.subtitle_label.setText("")
+        else:
+            count = len(book.pages) or book.settings.pages
+            self.subtitle_label.setText(f"{count} pages · for ages {book.settings.audience_age}")
         self.setWindowTitle(book.display_title if book else "Story Studio")
 
     def _refresh_page(self, number: int | None) -> None:
@@ -523,6 +535,10 @@ class BookView(QWidget):
         self._refresh_page(number or None)
         self.save_label.setText("Saving…")
         self.book_changed.emit()
+
+    def _saved(self) -> None:
+        if not self.document.save_pending:
+            self.save_label.setText("All changes saved")
 
     def _page_shown(self, number: int) -> None:
         book = self.book
@@ -643,7 +659,7 @@ class BookView(QWidget):
         self.page_panel.prompt.setFocus()
 
     def _focus_versions(self) -> None:
-        self._show_side(PAGE_TAB)
+        self._show_side(VERSIONS_TAB)
         self.versions.pictures.setFocus()
 
     # --- review ---

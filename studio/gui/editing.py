@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,9 +31,11 @@ from studio.core.book import Book, ImageStatus, ImageVersion, Page, ReviewState,
 from studio.core.config import ConfigError
 from studio.core.events import Event, RunFinished
 from studio.core.library import BookStore, StorageError
+from studio.core.pipeline import Pipeline
 from studio.core.prompting import image_request
 from studio.core.providers.base import ProviderError
 from studio.core.review import set_review
+from studio.gui.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +187,7 @@ class BookDocument(QObject):
     failed = Signal(str)
     """Something the person asked for did not work; the text says why."""
 
-    def __init__(self, context: Any, parent: QObject | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._context = context
         self.store: BookStore | None = None
@@ -235,6 +238,11 @@ class BookDocument(QObject):
             self.failed.emit(str(err))
         else:
             self.saved.emit()
+
+    @property
+    def save_pending(self) -> bool:
+        """A change is waiting for its save to start."""
+        return self._save_timer.isActive()
 
     @property
     def has_unsaved_changes(self) -> bool:
@@ -367,7 +375,7 @@ class BookDocument(QObject):
         self.changed(number)
         return finished
 
-    async def _pipeline(self, store: BookStore) -> Any:
+    async def _pipeline(self, store: BookStore) -> Pipeline:
         services = await self._context.services_for(store.book.settings)
         return services.pipeline(store, emit=self._emit)
 
@@ -377,6 +385,21 @@ class BookDocument(QObject):
 
 
 # --- The page panel --------------------------------------------------------------------
+
+
+def card(title: str) -> tuple[QFrame, QVBoxLayout]:
+    """A light panel with a bold title, for one section of the side panel."""
+    frame = QFrame()
+    frame.setObjectName("card")
+    frame.setStyleSheet(
+        "QFrame#card { background: palette(base); border: 1px solid #e2d9cc; border-radius: 8px; }"
+    )
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 10, 12, 12)
+    layout.setSpacing(8)
+    if title:
+        layout.addWidget(_heading(title))
+    return frame, layout
 
 
 def _heading(text: str) -> QLabel:
@@ -429,7 +452,7 @@ class PagePanel(QWidget):
         self.prompt = QPlainTextEdit()
         self.prompt.setObjectName("picture_prompt")
         self.prompt.setPlaceholderText("What the picture should show")
-        self.prompt.setMinimumHeight(90)
+        self.prompt.setMinimumHeight(120)
         self.prompt.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.reset_prompt_button = QPushButton("Reset prompt")
         self.reset_prompt_button.clicked.connect(self.reset_prompt)
@@ -449,21 +472,23 @@ class PagePanel(QWidget):
         picture_row.addWidget(self.reset_prompt_button)
         picture_row.addStretch(1)
         picture_row.addWidget(self.redraw_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(8)
-        layout.addWidget(self.title)
-        layout.addWidget(_heading("Words"))
-        layout.addWidget(self.edit_button)
-        layout.addLayout(words_row)
-        layout.addSpacing(6)
-        layout.addWidget(_heading("Picture"))
-        layout.addWidget(
+        words, words_layout = card("Words")
+        words_layout.addWidget(self.edit_button)
+        words_layout.addLayout(words_row)
+        picture, picture_layout = card("Picture")
+        picture_layout.addWidget(
             _hint("The prompt sent to the image model. Change it to steer the picture.")
         )
-        layout.addWidget(self.prompt)
-        layout.addLayout(picture_row)
+        picture_layout.addWidget(self.prompt)
+        picture_layout.addLayout(picture_row)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        layout.addWidget(self.title)
+        layout.addWidget(words)
+        layout.addWidget(picture)
         layout.addWidget(self.status)
+        layout.addStretch(1)
         document.busy_changed.connect(self._busy_changed)
         document.page_updated.connect(self._page_updated)
 

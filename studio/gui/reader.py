@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
     QResizeEvent,
+    QTextOption,
 )
 from PySide6.QtWidgets import (
     QFrame,
@@ -349,11 +350,17 @@ class PageSheet(QFrame):
         self.badge.hide()
         self.editor = _TextEditor(self)
         self.editor.setObjectName("page_text_editor")
+        self.editor.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
+        self.editor.setStyleSheet(
+            f"QPlainTextEdit {{ background: #fffaf0; color: {INK}; border: 1px solid {ACCENT};"
+            " border-radius: 4px; }"
+        )
+        self.editor.setToolTip("Ctrl+Enter keeps the new words, Esc drops them.")
         self.editor.hide()
         self.editor.committed.connect(self._commit_edit)
         self.editor.cancelled.connect(self.cancel_edit)
-        shadow = QGraphicsDropShadowEffect(self, blurRadius=28, offset=0)
-        shadow.setYOffset(6)
+        shadow = QGraphicsDropShadowEffect(self, blurRadius=28)
+        shadow.setOffset(0, 6)
         shadow.setColor(QColor(60, 45, 30, 60))
         self.setGraphicsEffect(shadow)
         self._style()
@@ -447,6 +454,7 @@ class PageSheet(QFrame):
         self.editor.setFont(self.text_label.font())
         self.editor.setGeometry(self.text_label.geometry().adjusted(-6, -6, 6, 6))
         self.text_label.hide()
+        self.folio.setText("Ctrl+Enter keeps the new words · Esc drops them")
         self.editor.show()
         self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
         self.editor.selectAll()
@@ -455,6 +463,7 @@ class PageSheet(QFrame):
         if self.editor.isVisible():
             self.editor.hide()
             self.text_label.show()
+            self.folio.setText(str(self.number))
             self._return_focus()
 
     def _commit_edit(self) -> None:
@@ -463,6 +472,7 @@ class PageSheet(QFrame):
         new_text = self.editor.toPlainText().strip()
         self.editor.hide()
         self.text_label.show()
+        self.folio.setText(str(self.number))
         self._return_focus()
         if new_text and new_text != self._text:
             self.text_edited.emit(self.number, new_text)
@@ -507,7 +517,7 @@ class PageSheet(QFrame):
         rect = self.text_label.geometry()
         if rect.width() < 20 or rect.height() < 10:
             return
-        size = max(10, round(self.width() / 26))
+        size = max(10, round(self.width() / 22))
         flags = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignHCenter)
         while size > 8:
             font = book_font(size)
@@ -577,11 +587,10 @@ class ReaderView(QWidget):
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self._scroll.setStyleSheet(
-            f"QScrollArea, QScrollArea > QWidget > QWidget {{ background: {DESK}; }}"
-        )
+        self._scroll.setStyleSheet(f"QScrollArea {{ background: {DESK}; border: none; }}")
         self._canvas = QWidget()
-        self._canvas.setStyleSheet(f"background: {DESK};")
+        self._canvas.setObjectName("desk")
+        self._canvas.setStyleSheet(f"QWidget#desk {{ background: {DESK}; }}")
         self._scroll.setWidget(self._canvas)
         self._scroll.viewport().installEventFilter(self)
         self.sheets = [PageSheet(cache, tasks, self._canvas) for _ in range(2)]

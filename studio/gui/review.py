@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.book import Book, Page, ReviewState
 from studio.core.review import MAX_NOTE_CHARS, review_summary
+from studio.gui.editing import card
 from studio.gui.reader import REVIEW_COLORS, REVIEW_LABELS
 
 NOTE_DELAY_MS = 600
@@ -67,13 +67,7 @@ class ReviewPanel(QWidget):
         self.next_button = QPushButton("Next page to review")
         self.next_button.setObjectName("next_to_review")
         self.next_button.clicked.connect(self._next_to_review)
-        summary_box = QFrame()
-        summary_box.setObjectName("summary_box")
-        summary_box.setStyleSheet(
-            "QFrame#summary_box { background: #f3eee6; border: 1px solid #e2d9cc; border-radius: 8px; }"
-        )
-        summary_layout = QVBoxLayout(summary_box)
-        summary_layout.addWidget(_bold(_plain_label("Review of the book")))
+        summary_box, summary_layout = card("Review of the book")
         summary_layout.addWidget(self.summary)
         summary_layout.addWidget(self.progress)
         summary_layout.addLayout(self.jump_row)
@@ -115,22 +109,24 @@ class ReviewPanel(QWidget):
         note_row.addWidget(self.rewrite_button)
         note_row.addWidget(self.redraw_button)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(8)
-        layout.addWidget(summary_box)
-        layout.addSpacing(6)
-        layout.addWidget(self.page_title)
-        layout.addLayout(state_row)
-        layout.addWidget(_bold(_plain_label("Notes")))
-        layout.addWidget(self.notes, 1)
-        layout.addLayout(note_row)
+        page_box, page_layout = card("")
+        page_layout.addWidget(self.page_title)
+        page_layout.addLayout(state_row)
+        page_layout.addWidget(_bold(_plain_label("Notes")))
+        page_layout.addWidget(self.notes, 1)
+        page_layout.addLayout(note_row)
         hint = _plain_label(
-            "The note is sent along when a page is rewritten or redrawn with it. "
-            "Keys: Ctrl+Shift+A approve, Ctrl+Shift+N needs changes."
+            "A note is sent along when the page is rewritten or redrawn with it. "
+            "Ctrl+Shift+A approves, Ctrl+Shift+N marks a page as needing changes."
         )
         hint.setStyleSheet("color: palette(placeholder-text);")
-        layout.addWidget(hint)
+        page_layout.addWidget(hint)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        layout.addWidget(summary_box)
+        layout.addWidget(page_box, 1)
 
     # --- showing ---
 

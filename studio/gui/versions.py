@@ -7,19 +7,23 @@ from datetime import datetime
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
     QHBoxLayout,
     QLabel,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from studio.core.book import Page
 from studio.core.library import BookFileError, Bundle
+from studio.gui.editing import card
 from studio.gui.reader import ImageCache, TaskSet
 
 THUMB_EDGE = 112
@@ -57,9 +61,12 @@ class VersionsPanel(QWidget):
         self.texts = QListWidget()
         self.texts.setObjectName("text_versions")
         self.texts.setWordWrap(True)
+        self.texts.setAlternatingRowColors(True)
+        self.texts.setSpacing(2)
+        self.texts.setMinimumHeight(120)
         self.texts.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.texts.currentItemChanged.connect(self._text_selected)
-        self.texts.itemDoubleClicked.connect(lambda _item: self.restore_text_button.click())
+        self.texts.itemDoubleClicked.connect(self._restore_text)
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
         self.preview.setMaximumHeight(90)
@@ -68,42 +75,53 @@ class VersionsPanel(QWidget):
         self.restore_text_button.setObjectName("restore_text")
         self.restore_text_button.clicked.connect(self._restore_text)
 
-        self.pictures = QListWidget()
+        self.pictures = QScrollArea()
         self.pictures.setObjectName("picture_versions")
-        self.pictures.setViewMode(QListView.ViewMode.IconMode)
-        self.pictures.setIconSize(QSize(THUMB_EDGE, THUMB_EDGE))
-        self.pictures.setGridSize(QSize(THUMB_EDGE + 22, THUMB_EDGE + 44))
-        self.pictures.setMovement(QListView.Movement.Static)
-        self.pictures.setResizeMode(QListView.ResizeMode.Adjust)
-        self.pictures.setWrapping(False)
-        self.pictures.setFlow(QListView.Flow.LeftToRight)
-        self.pictures.setFixedHeight(THUMB_EDGE + 64)
-        self.pictures.setWordWrap(True)
-        self.pictures.currentItemChanged.connect(self._picture_selected)
-        self.pictures.itemDoubleClicked.connect(lambda _item: self.restore_picture_button.click())
+        self.pictures.setWidgetResizable(True)
+        self.pictures.setFrameShape(QFrame.Shape.NoFrame)
+        self.pictures.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.pictures.setFixedHeight(THUMB_EDGE + 58)
+        strip = QWidget()
+        strip.setObjectName("strip")
+        strip.setStyleSheet("QWidget#strip { background: palette(base); }")
+        self.pictures.viewport().setStyleSheet("background: palette(base);")
+        self._strip = QHBoxLayout(strip)
+        self._strip.setContentsMargins(0, 0, 0, 0)
+        self._strip.setSpacing(8)
+        self._strip.addStretch(1)
+        self.pictures.setWidget(strip)
+        self.picture_buttons: list[QToolButton] = []
+        self._picture_group = QButtonGroup(self)
+        self._picture_group.setExclusive(True)
+        self._picture_group.buttonToggled.connect(self._picture_selected)
         self.restore_picture_button = QPushButton("Restore this picture")
         self.restore_picture_button.setObjectName("restore_picture")
         self.restore_picture_button.clicked.connect(self._restore_picture)
 
+        self.no_pictures = self._hint("Earlier pictures are kept here when a picture is redrawn.")
+        self.no_texts = self._hint("Earlier words are kept here when the words change.")
+        pictures, pictures_layout = card("Pictures over time")
+        pictures_layout.addWidget(self.pictures)
+        pictures_layout.addWidget(self.no_pictures)
+        pictures_layout.addLayout(self._right(self.restore_picture_button))
+        texts, texts_layout = card("Words over time")
+        texts_layout.addWidget(self.texts, 1)
+        texts_layout.addWidget(self.no_texts)
+        texts_layout.addWidget(self.preview)
+        texts_layout.addLayout(self._right(self.restore_text_button))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
-        layout.addWidget(self._heading("Earlier pictures"))
-        layout.addWidget(self.pictures)
-        layout.addLayout(self._right(self.restore_picture_button))
-        layout.addWidget(self._heading("Earlier words"))
-        layout.addWidget(self.texts, 1)
-        layout.addWidget(self.preview)
-        layout.addLayout(self._right(self.restore_text_button))
+        layout.setSpacing(10)
+        layout.addWidget(pictures)
+        layout.addWidget(texts, 1)
         self._update_buttons()
 
     @staticmethod
-    def _heading(text: str) -> QLabel:
+    def _hint(text: str) -> QLabel:
         label = QLabel(text)
         label.setTextFormat(Qt.TextFormat.PlainText)
-        font = label.font()
-        font.setBold(True)
-        label.setFont(font)
+        label.setWordWrap(True)
+        label.setStyleSheet("color: palette(placeholder-text);")
         return label
 
     @staticmethod
@@ -138,11 +156,13 @@ class VersionsPanel(QWidget):
             item.setData(Qt.ItemDataRole.UserRole + 1, version.text)
             item.setToolTip(version.text)
             self.texts.addItem(item)
-        if not page.text_history:
-            self.texts.addItem(self._empty_item("No earlier words yet."))
+        self.no_texts.setVisible(not page.text_history)
 
     def _fill_pictures(self, bundle: Bundle | None, page: Page | None) -> None:
-        self.pictures.clear()
+        for button in self.picture_buttons:
+            self._picture_group.removeButton(button)
+            button.deleteLater()
+        self.picture_buttons.clear()
         if page is None:
             return
         illustration = page.image
@@ -153,24 +173,27 @@ class VersionsPanel(QWidget):
             version = illustration.history[index]
             entries.append((index, _when(version.created_at), version.thumbnail))
         for index, label, thumbnail in entries:
-            item = QListWidgetItem(label)
-            item.setData(Qt.ItemDataRole.UserRole, index)
-            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
-            self.pictures.addItem(item)
+            button = QToolButton()
+            button.setText(label.replace(", ", "\n"))
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setIconSize(QSize(THUMB_EDGE, THUMB_EDGE))
+            button.setFixedSize(THUMB_EDGE + 16, THUMB_EDGE + 50)
+            button.setCheckable(True)
+            button.setProperty("version_index", index)
+            button.setStyleSheet(
+                "QToolButton { border: 2px solid transparent; border-radius: 6px; padding: 2px; }"
+                " QToolButton:hover { background: rgba(0, 0, 0, 0.05); }"
+                " QToolButton:checked { border-color: #c8553d; background: #f8ece6; }"
+            )
+            self._picture_group.addButton(button)
+            self.picture_buttons.append(button)
+            self._strip.insertWidget(self._strip.count() - 1, button)
             if bundle is not None:
-                self._tasks.spawn(self._load_thumbnail(bundle, thumbnail, item, self.number))
-        if not illustration.history:
-            self.pictures.addItem(self._empty_item("No earlier pictures yet."))
-
-    @staticmethod
-    def _empty_item(text: str) -> QListWidgetItem:
-        item = QListWidgetItem(text)
-        item.setFlags(Qt.ItemFlag.NoItemFlags)
-        item.setData(Qt.ItemDataRole.UserRole, None)
-        return item
+                self._tasks.spawn(self._load_thumbnail(bundle, thumbnail, button, self.number))
+        self.no_pictures.setVisible(not illustration.history)
 
     async def _load_thumbnail(
-        self, bundle: Bundle, name: str, item: QListWidgetItem, number: int
+        self, bundle: Bundle, name: str, button: QToolButton, number: int
     ) -> None:
         try:
             path = bundle.image_path(name)
@@ -184,8 +207,8 @@ class VersionsPanel(QWidget):
             pixmap = QPixmap.fromImage(image)
             pixmap.setDevicePixelRatio(2.0)
             self._thumbs[str(path)] = pixmap
-        if number == self.number and self.pictures.row(item) >= 0:
-            item.setIcon(QIcon(pixmap))
+        if number == self.number and button in self.picture_buttons:
+            button.setIcon(QIcon(pixmap))
 
     def _selected(self, widget: QListWidget) -> int | None:
         item = widget.currentItem()
@@ -199,19 +222,24 @@ class VersionsPanel(QWidget):
     def _picture_selected(self, *_: object) -> None:
         self._update_buttons()
 
+    def _selected_picture(self) -> int | None:
+        button = self._picture_group.checkedButton()
+        value = button.property("version_index") if button is not None else None
+        return value if isinstance(value, int) else None
+
     def _update_buttons(self) -> None:
         text = self._selected(self.texts)
-        picture = self._selected(self.pictures)
+        picture = self._selected_picture()
         self.restore_text_button.setEnabled(text is not None and text != CURRENT)
         self.restore_picture_button.setEnabled(picture is not None and picture != CURRENT)
 
-    def _restore_text(self) -> None:
+    def _restore_text(self, *_: object) -> None:
         index = self._selected(self.texts)
         if index is not None and index != CURRENT and self.number:
             self.restore_text_requested.emit(self.number, index)
 
     def _restore_picture(self) -> None:
-        index = self._selected(self.pictures)
+        index = self._selected_picture()
         if index is not None and index != CURRENT and self.number:
             self.restore_picture_requested.emit(self.number, index)
 
@@ -219,7 +247,9 @@ class VersionsPanel(QWidget):
         self._select(self.texts, history_index)
 
     def select_picture_version(self, history_index: int) -> None:
-        self._select(self.pictures, history_index)
+        for button in self.picture_buttons:
+            if button.property("version_index") == history_index:
+                button.setChecked(True)
 
     @staticmethod
     def _select(widget: QListWidget, value: int) -> None:

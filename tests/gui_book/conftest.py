@@ -8,6 +8,7 @@ may be left open and no asyncio task may still be pending.
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import math
 import os
@@ -77,6 +78,7 @@ def _qasync_loop() -> asyncio.AbstractEventLoop:
     return qasync.QEventLoop(app)
 
 
+@functools.cache
 def paint(seed: int, size: int = 768, *, fmt: str = "PNG", variant: int = 0) -> bytes:
     """A small landscape: sky, sun, rolling hills and a tree; different per seed and variant."""
     dawn, sky, ground = PALETTES[seed % len(PALETTES)]
@@ -108,9 +110,14 @@ def paint(seed: int, size: int = 768, *, fmt: str = "PNG", variant: int = 0) -> 
     return out.getvalue()
 
 
+@functools.cache
+def renditions(data: bytes) -> imaging.Renditions:
+    return imaging.make_renditions(data)
+
+
 def store_picture(bundle: Bundle, tag: str, data: bytes, prompt: str, age: int) -> ImageVersion:
     """Write a picture's renditions into the bundle as the pipeline does."""
-    rendered = imaging.make_renditions(data)
+    rendered = renditions(data)
     version = ImageVersion(
         original=f"{tag}.{rendered.info.extension}",
         display=f"{tag}-display.jpg",
@@ -236,9 +243,13 @@ async def wait_until(predicate: Callable[[], object], seconds: float = 5.0) -> N
         await asyncio.sleep(0.02)
 
 
+def screenshots_on() -> bool:
+    return os.environ.get("STUDIO_SCREENSHOTS") == "1"
+
+
 def screenshot(widget: Any, name: str) -> Path | None:
     """Save `widget` as screenshots/<name>.png when STUDIO_SCREENSHOTS=1."""
-    if os.environ.get("STUDIO_SCREENSHOTS") != "1":
+    if not screenshots_on():
         return None
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from studio.core.book import ImageStatus
 from studio.core.library import Bundle
 from studio.gui.book_view import BookView
-from tests.gui_book.conftest import OLD_TEXT, TEXTS, screenshot, wait_until
+from tests.gui_book.conftest import OLD_TEXT, TEXTS, screenshot, screenshots_on, wait_until
 
 NEW_TEXT = "Pip the hedgehog yawned, stretched, and went looking for breakfast."
 
@@ -26,6 +28,10 @@ async def test_edit_words_in_place_then_undo_and_redo(view: BookView, bundle: Bu
     assert sheet.editor.toPlainText() == TEXTS[0]
     QTest.keyClick(sheet.editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClicks(sheet.editor, NEW_TEXT)
+    if screenshots_on():
+        await wait_until(lambda: sheet.picture.has_picture)
+        await asyncio.sleep(0.1)
+        screenshot(view, "editor")
     QTest.keyClick(sheet.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert not sheet.is_editing
     assert sheet.text_label.text() == NEW_TEXT
@@ -83,12 +89,12 @@ async def test_restore_earlier_picture(view: BookView, bundle: Bundle) -> None:
     before = bundle.load().pages[0].image
     assert before.current is not None
     versions = view.versions
-    await wait_until(
-        lambda: all(
-            not versions.pictures.item(i).icon().isNull() for i in range(versions.pictures.count())
-        )
-    )
-    screenshot(view, "editor-versions")
+    await wait_until(lambda: all(not b.icon().isNull() for b in versions.picture_buttons))
+    view.versions_action.trigger()
+    assert view.side.currentWidget().isAncestorOf(versions)
+    versions.select_text_version(0)
+    await asyncio.sleep(0.1)
+    screenshot(view, "versions")
     versions.select_picture_version(0)
     QTest.mouseClick(versions.restore_picture_button, Qt.MouseButton.LeftButton)
 

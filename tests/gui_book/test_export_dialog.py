@@ -1,0 +1,88 @@
+"""The Export dialog runs a real export in the background, with progress and Cancel."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+
+from studio.core.library import Bundle
+from studio.gui.book_view import BookView
+from studio.gui.export_dialog import ExportDialog
+from tests.gui_book.conftest import screenshot
+
+
+def open_dialog(view: BookView) -> ExportDialog:
+    dialog = view.open_export_dialog()
+    assert isinstance(dialog, ExportDialog)
+    assert dialog.isVisible()
+    assert dialog.windowModality() == Qt.WindowModality.WindowModal, "opened with open()"
+    return dialog
+
+
+async def test_export_a_pdf_from_the_dialog(view: BookView, bundle: Bundle, tmp_path: Path) -> None:
+    await view.open_book(bundle)
+    dialog = open_dialog(view)
+    try:
+        dialog.set_format("pdf")
+        dialog.set_preset("print-square")
+        assert dialog.path_edit.text().endswith(".pdf")
+        target = tmp_path / "out" / "pip.pdf"
+        target.parent.mkdir()
+        dialog.set_output(target)
+        steps: list[int] = []
+        dialog.progress.valueChanged.connect(steps.append)
+
+        result = await dialog.run_export()
+
+        assert result is not None and result.path == target
+        assert target.read_bytes().startswith(b"%PDF")
+        assert len(PdfReader(target).pages) >= 4
+        assert steps, "progress reached the dialog"
+        assert dialog.status.text() == f"Exported to {target}"
+        assert dialog.show_button.isVisible()
+        if result.warnings:
+            assert dialog.warnings.isVisible()
+            assert result.warnings[0] in dialog.warnings.toPlainText()
+        screenshot(dialog, "export")
+    finally:
+        dialog.close()
+
+
+async def test_export_folder_formats_and_notes(
+    view: BookView, bundle: Bundle, tmp_path: Path
+) -> None:
+    await view.open_book(bundle)
+    dialog = open_dialog(view)
+    try:
+        dialog.set_format("html")
+        assert not dialog.preset_box.isEnabled()
+        dialog.include_notes.setChecked(True)
+        dialog.set_output(tmp_path / "web")
+        result = await dialog.run_export()
+        assert result is not None
+        assert (tmp_path / "web" / "index.html").is_file()
+    finally:
+        dialog.close()
+
+
+async def test_cancel_stops_the_export(view: BookView, bundle: Bundle, tmp_path: Path) -> None:
+    await view.open_book(bundle)
+    dialog = open_dialog(view)
+    try:
+        dialog.set_format("png")
+        dialog.set_output(tmp_path / "pages")
+        running = asyncio.ensure_future(dialog.run_export())
+        await asyncio.sleep(0)
+        assert dialog.running
+        assert dialog.cancel_button.text() == "Cancel"
+        dialog.cancel_button.click()
+        assert await running is None
+        assert not dialog.running
+        assert "cancelled" in dialog.status.text().lower()
+        assert not (tmp_path / "pages").exists()
+        assert dialog.export_button.isEnabled()
+    finally:
+        dialog.close()
