@@ -16,6 +16,7 @@ from studio.export import (
     export_book,
     export_book_sync,
 )
+from tests.tools import read_only_folder
 
 
 def _listing(folder: Path) -> list[str]:
@@ -99,22 +100,6 @@ def test_bad_options_are_explained(book, options, message):
 
 
 def test_a_read_only_folder_is_reported(book, tmp_path):
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        if _writable(folder):
-            pytest.skip("running as a user who can write anywhere")
+    with read_only_folder(tmp_path / "locked") as folder:
         with pytest.raises(ExportError, match="locked"):
             export_book_sync(*book, ExportOptions("pdf", folder / "b.pdf"))
-    finally:
-        folder.chmod(0o700)
-
-
-def _writable(folder: Path) -> bool:
-    try:
-        (folder / ".probe").touch()
-    except OSError:
-        return False
-    (folder / ".probe").unlink()
-    return True

@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 import pytest
 
 from studio.export import ExportOptions, export_book_sync
+from tests.tools import missing_tool
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
@@ -38,7 +39,7 @@ def epub(book, tmp_path) -> tuple[Path, list[str]]:
 def test_passes_epubcheck_without_errors(epub):
     command = _epubcheck()
     if command is None:
-        pytest.skip("epubcheck is not installed (apt-get install -y epubcheck)")
+        missing_tool("epubcheck is not installed (apt-get install -y epubcheck)")
     run = subprocess.run([*command, str(epub[0])], capture_output=True, text=True, timeout=120)
     output = run.stdout + run.stderr
     counts = re.search(r"(\d+) fatals / (\d+) errors", output)

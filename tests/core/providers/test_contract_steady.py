@@ -32,6 +32,7 @@ from studio.core.providers.base import (
     ProviderError,
 )
 from studio.core.providers.openai import OpenAIImageProvider, OpenAITextProvider
+from tests.tools import missing_tool
 
 ROOT = Path(__file__).resolve().parents[3]
 SPEC = Path(
@@ -72,7 +73,7 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], limit: float = 30
 def steady_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     command = steady_command()
     if command is None:
-        pytest.skip("Steady is not installed: run `npm ci` at the repository root")
+        missing_tool("Steady is not installed: run `npm ci` at the repository root")
     assert SPEC.is_file(), f"OpenAPI spec not found at {SPEC} (set STEADY_OPENAPI_SPEC)"
     port = free_port()
     log = (tmp_path_factory.mktemp("steady") / "steady.log").open("wb")
