@@ -1,0 +1,140 @@
+"""The composition root: one QApplication, one qasync loop, the services, a clean exit.
+
+Everything long-lived (the executor, the HTTP clients) is opened inside the
+running loop and closed before it stops, so quitting mid-generation saves the
+book and exits quietly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import PySide6.QtWidgets  # noqa: F401  (Qt is imported before qasync picks a binding)
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from studio import __version__
+from studio.core.config import find_api_key
+from studio.core.library import Library, default_library_dir
+from studio.core.services import make_executor
+from studio.core.settings import load_settings
+from studio.gui.context import AppContext
+from studio.gui.errors import ErrorReporter
+from studio.gui.icons import app_icon
+from studio.gui.main_window import MainWindow
+from studio.gui.theme import apply_theme, follow_system, load_fonts
+
+AUTOSTART_ENV = "STUDIO_AUTOSTART"
+"""A premise: start generating it offline at launch (demos and tests)."""
+AUTOQUIT_ENV = "STUDIO_AUTOQUIT_AFTER"
+"""Seconds after which the window closes itself, as if the person closed it (tests)."""
+
+
+def library_root(library_dir: Path | None) -> Path:
+    """`--library`, else STUDIO_LIBRARY, else the user data folder."""
+    return library_dir if library_dir is not None else default_library_dir()
+
+
+def build_application() -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app.setApplicationName("Story Studio")
+    app.setApplicationDisplayName("Story Studio")
+    app.setOrganizationName("StoryStudio")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("story-studio")
+    app.setWindowIcon(app_icon())
+    load_fonts()
+    apply_theme(app)
+    follow_system(app)
+    return app
+
+
+def _close_on_signals(window: MainWindow) -> None:
+    """SIGTERM and SIGINT close the window, exactly like its close button."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, window.close)
+        except (NotImplementedError, RuntimeError, ValueError):
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(window.close))
+
+
+def _remove_signal_handlers() -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.remove_signal_handler(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            signal.signal(sig, signal.SIG_DFL)
+
+
+async def _autostart(window: MainWindow, premise: str) -> None:
+    from studio.core.book import GenerationSettings
+
+    engine = os.environ.get("STUDIO_AUTOSTART_ENGINE", "offline")
+    s = window.context.settings
+    settings = GenerationSettings(
+        premise=premise,
+        pages=s.pages,
+        engine=engine,
+        base_url=s.base_url if engine != "offline" else None,
+        image_base_url=s.image_base_url if engine != "offline" else None,
+        **(
+            {"text_model": s.text_model, "image_model": s.image_model}
+            if engine != "offline"
+            else {}
+        ),
+        concurrency=s.concurrency,
+    )
+    await window.generate_new(settings)
+
+
+async def amain(app: QApplication, library_dir: Path | None = None) -> int:
+    """Run the studio until its window closes; everything opened here is closed here."""
+    app.setQuitOnLastWindowClosed(False)
+    loop = asyncio.get_running_loop()
+    closed = asyncio.Event()
+    executor: ThreadPoolExecutor = make_executor()
+    context = AppContext(
+        Library(library_root(library_dir)),
+        executor,
+        load_settings(),
+        api_key=find_api_key(),
+    )
+    window = MainWindow(context)
+    reporter = ErrorReporter(lambda: window if window.isVisible() else None)
+    reporter.install(loop)
+    try:
+        window.closed.connect(closed.set)
+        _close_on_signals(window)
+        window.show()
+        window.schedule_library_refresh()
+        if premise := os.environ.get(AUTOSTART_ENV):
+            window.spawn(_autostart(window, premise))
+        if seconds := os.environ.get(AUTOQUIT_ENV):
+            QTimer.singleShot(int(float(seconds) * 1000), window.close)
+        await closed.wait()
+        window.hide()
+        await window.shutdown()
+    finally:
+        _remove_signal_handlers()
+        try:
+            await context.aclose()
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+            reporter.uninstall()
+            window.deleteLater()
+    return 0
+
+
+def main(library_dir: Path | None = None) -> int:
+    """Open the studio window; returns the process exit status."""
+    app = build_application()
+    return qasync.run(amain(app, library_dir))

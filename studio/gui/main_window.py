@@ -1,0 +1,459 @@
+"""The studio's window: library, live generation and the book, with menus and shortcuts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from studio import __version__
+from studio.core.book import Book, GenerationSettings
+from studio.core.events import Event, RunFinished
+from studio.core.library import BookStore, Bundle
+from studio.gui.context import AppContext
+from studio.gui.generation_view import GenerationView
+from studio.gui.icons import app_icon, icon
+from studio.gui.library_view import LibraryView
+from studio.gui.new_book import OFFLINE, ask_new_book, default_engine
+from studio.gui.settings_dialog import edit_settings
+from studio.gui.theme import SPACING
+
+log = logging.getLogger(__name__)
+
+try:
+    from studio.gui.book_view import BookView
+except Exception:  # the reading side is optional: without it books open as page cards
+    log.debug("The book view is unavailable", exc_info=True)
+    BookView = None  # type: ignore[assignment,misc]
+
+OFFLINE_BANNER = (
+    "<b>Offline engine.</b> Stories and pictures are made on this computer: simple, free "
+    "and private. For books written and painted by language and image models, add an API "
+    "key or a local server (Ollama, LM Studio…) in <b>Settings</b> (Ctrl+,)."
+)
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+    """The person closed the window (or quit): the app shuts down after this."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closing = False
+        self.book_view: Any = None
+        self._book_view_bundle: Bundle | None = None
+        self.setWindowTitle("Story Studio")
+        self.setWindowIcon(app_icon())
+        self.resize(1180, 800)
+        self.setMinimumSize(QSize(720, 520))
+        self.library_view = LibraryView(context)
+        self.generation_view = GenerationView(context)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.library_view)
+        self.pages.addWidget(self.generation_view)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self._banner())
+        column.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self._make_actions()
+        self._make_menus()
+        self._make_toolbar()
+        self._connect()
+        self.refresh_banner()
+        self._update_actions()
+        self.statusBar().showMessage("Ready", 3000)
+        self._library_refresh = QTimer(self)
+        self._library_refresh.setSingleShot(True)
+        self._library_refresh.setInterval(300)
+        self._library_refresh.timeout.connect(self.on_refresh_library)
+
+    # --- layout ------------------------------------------------------------------------
+
+    def _banner(self) -> QWidget:
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(SPACING * 2, SPACING, SPACING * 2, 0)
+        self.banner = QFrame()
+        self.banner.setObjectName("banner")
+        inner = QHBoxLayout(self.banner)
+        inner.setContentsMargins(SPACING, SPACING - 4, SPACING - 4, SPACING - 4)
+        inner.setSpacing(SPACING)
+        glyph = QLabel()
+        glyph.setPixmap(icon("offline").pixmap(QSize(22, 22)))
+        self.banner_label = QLabel(OFFLINE_BANNER)
+        self.banner_label.setWordWrap(True)
+        settings = QPushButton(icon("settings"), "Open Settings")
+        settings.clicked.connect(self.on_settings)
+        dismiss = QToolButton()
+        dismiss.setText("✕")
+        dismiss.setToolTip("Hide this message")
+        dismiss.setAutoRaise(True)
+        dismiss.clicked.connect(lambda: holder.setVisible(False))
+        inner.addWidget(glyph, 0, Qt.AlignmentFlag.AlignTop)
+        inner.addWidget(self.banner_label, 1)
+        inner.addWidget(settings)
+        inner.addWidget(dismiss, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.banner)
+        self.banner_holder = holder
+        return holder
+
+    def _action(
+        self,
+        name: str,
+        text: str,
+        slot: Callable[..., Any],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
+        act = QAction(icon(name) if name else app_icon(), text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.setStatusTip(tip or text.rstrip("…"))
+        act.triggered.connect(slot)
+        self.addAction(act)
+        return act
+
+    def _make_actions(self) -> None:
+        self.new_action = self._action(
+            "new",
+            "&New Book…",
+            self.on_new_book,
+            QKeySequence.StandardKey.New,
+            "Write and illustrate a new book",
+        )
+        self.open_action = self._action(
+            "open",
+            "&Open Book",
+            self.on_open_selected,
+            QKeySequence.StandardKey.Open,
+            "Open the selected book",
+        )
+        self.library_action = self._action(
+            "library", "&Library", self.show_library, "Ctrl+L", "Show every saved book"
+        )
+        self.settings_action = self._action(
+            "settings",
+            "&Settings…",
+            self.on_settings,
+            "Ctrl+,",
+            "Provider, key, pictures and limits",
+        )
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.quit_action = self._action("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.cancel_action = self._action(
+            "cancel",
+            "&Cancel Generation",
+            self.generation_view.cancel,
+            "Esc",
+            "Stop and keep what is done",
+        )
+        self.fullscreen_action = self._action(
+            "fullscreen", "&Full Screen", self.toggle_full_screen, "F11"
+        )
+        self.fullscreen_action.setCheckable(True)
+        self.about_action = self._action("about", "&About Story Studio", self.on_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_action, self.open_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self.book_menu = bar.addMenu("&Book")
+        self.book_menu.aboutToShow.connect(self._fill_book_menu)
+        self._fill_book_menu()
+        generation = bar.addMenu("&Generation")
+        generation.addAction(self.cancel_action)
+        generation.addAction(self.library_view.resume_action)
+        view = bar.addMenu("&View")
+        view.addActions([self.library_action, self.fullscreen_action])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    def _fill_book_menu(self) -> None:
+        self.book_menu.clear()
+        self.book_menu.addActions(self.library_view.book_actions)
+        extra = self.book_view_actions()
+        if extra:
+            self.book_menu.addSeparator()
+            self.book_menu.addActions(extra)
+
+    def book_view_actions(self) -> list[QAction]:
+        if self.book_view is None or not hasattr(self.book_view, "menu_actions"):
+            return []
+        try:
+            return list(self.book_view.menu_actions())
+        except Exception:
+            log.exception("The book view's actions are unavailable")
+            return []
+
+    def _make_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(20, 20))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.addActions([self.new_action, self.library_action])
+        bar.addSeparator()
+        bar.addAction(self.cancel_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(
+            spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy()
+        )
+        bar.addWidget(spacer)
+        bar.addAction(self.settings_action)
+        self.addToolBar(bar)
+        self.toolbar = bar
+
+    def _connect(self) -> None:
+        lib = self.library_view
+        lib.new_requested.connect(self.on_new_book)
+        lib.open_requested.connect(self.on_open_book)
+        lib.resume_requested.connect(self.on_resume_book)
+        lib.library_changed.connect(self._update_actions)
+        lib.grid.selectionModel().selectionChanged.connect(self._update_actions)
+        gen = self.generation_view
+        gen.open_book_requested.connect(self.on_open_book)
+        gen.run_finished.connect(self._run_finished)
+        gen.running_changed.connect(self._update_actions)
+        gen.event_received.connect(self._forward_event)
+
+    # --- state -------------------------------------------------------------------------
+
+    def refresh_banner(self) -> None:
+        self.banner_holder.setVisible(default_engine(self.context) == OFFLINE)
+
+    def _update_actions(self, *_: object) -> None:
+        running = self.generation_view.is_running
+        self.cancel_action.setEnabled(running)
+        self.cancel_action.setVisible(running)
+        self.new_action.setEnabled(not running)
+        self.library_view.resume_action.setEnabled(
+            not running
+            and (summary := self.library_view.selected()) is not None
+            and not summary.complete
+            and summary.error is None
+        )
+        self.open_action.setEnabled(self.library_view.selected() is not None)
+
+    def show_library(self) -> None:
+        self.pages.setCurrentWidget(self.library_view)
+        self.setWindowTitle("Story Studio")
+        self.schedule_library_refresh()
+
+    def schedule_library_refresh(self) -> None:
+        self._library_refresh.start()
+
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.fullscreen_action.setChecked(self.isFullScreen())
+
+    # --- work --------------------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run `coro` as a task the window owns: errors reported, cancelled at shutdown."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            sys.excepthook(type(error), error, error.__traceback__)
+
+    async def _in_executor(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.context.executor, fn, *args)
+
+    async def new_book(self) -> RunFinished | None:
+        """Ask for a premise and settings, then generate the book in view."""
+        settings = await ask_new_book(self.context, self)
+        if settings is None:
+            return None
+        return await self.generate_new(settings)
+
+    async def generate_new(self, settings: GenerationSettings) -> RunFinished | None:
+        """Create a bundle for a new book and generate it; None when cancelled."""
+        book = Book(settings=settings)
+        bundle: Bundle = await self._in_executor(self.context.library.create, book)
+        return await self.generate(BookStore(bundle, book, self.context.executor))
+
+    async def resume(self, bundle: Bundle) -> RunFinished | None:
+        book = await self._in_executor(bundle.load)
+        return await self.generate(BookStore(bundle, book, self.context.executor))
+
+    async def generate(self, store: BookStore) -> RunFinished | None:
+        self.pages.setCurrentWidget(self.generation_view)
+        self.setWindowTitle(f"{store.book.display_title} — Story Studio")
+        task = self.generation_view.start(store)
+        self._update_actions()
+        try:
+            return await task
+        finally:
+            self._update_actions()
+            if not self._closing:
+                self.schedule_library_refresh()
+
+    async def open_book(self, bundle: Bundle) -> None:
+        """Show a saved book: in the book view when it is available, else as page cards."""
+        if self.generation_view.is_running and self.generation_view.bundle == bundle:
+            self.pages.setCurrentWidget(self.generation_view)
+            return
+        if BookView is not None:
+            view = self._ensure_book_view()
+            await view.open_book(bundle)
+            self._book_view_bundle = bundle
+            if self.generation_view.is_running and self.generation_view.store is not None:
+                if self.generation_view.bundle == bundle:
+                    view.attach_store(self.generation_view.store)
+            self.pages.setCurrentWidget(view)
+        else:
+            book = await self._in_executor(bundle.load)
+            self.generation_view.show_book(BookStore(bundle, book, self.context.executor))
+            self.pages.setCurrentWidget(self.generation_view)
+            await self.generation_view.drain()
+        self.setWindowTitle(f"{bundle.path.stem} — Story Studio")
+        self._fill_book_menu()
+
+    def _ensure_book_view(self) -> Any:
+        if self.book_view is None:
+            assert BookView is not None
+            self.book_view = BookView(self.context)
+            self.pages.addWidget(self.book_view)
+            if hasattr(self.book_view, "book_changed"):
+                self.book_view.book_changed.connect(self.schedule_library_refresh)
+        return self.book_view
+
+    def _forward_event(self, event: Event) -> None:
+        if (
+            self.book_view is not None
+            and self._book_view_bundle is not None
+            and self._book_view_bundle == self.generation_view.bundle
+        ):
+            self.book_view.apply_event(event)
+
+    def _run_finished(self, event: RunFinished) -> None:
+        self.statusBar().showMessage(event.message or "Finished.", 8000)
+        self._update_actions()
+
+    async def settings(self) -> str | None:
+        message = await edit_settings(self.context, self)
+        if message is None:
+            return None
+        if not self.generation_view.is_running:
+            await self.context.reset_services()
+        self.refresh_banner()
+        self.statusBar().showMessage(message, 8000)
+        return message
+
+    async def about(self) -> None:
+        from studio.gui.async_dialog import dialog_result
+
+        box = QMessageBox(self)
+        box.setWindowTitle("About Story Studio")
+        box.setIconPixmap(app_icon().pixmap(QSize(72, 72)))
+        box.setText(f"<h3>Story Studio {__version__}</h3>")
+        box.setInformativeText(
+            "Write a premise; the studio writes a picture book and illustrates every page.<br>"
+            "Works offline, with OpenAI, or with any OpenAI-compatible server.<br><br>"
+            "Fonts: DejaVu. Licensed under the MIT licence."
+        )
+        try:
+            await dialog_result(box)
+        finally:
+            box.deleteLater()
+
+    # --- slots -------------------------------------------------------------------------
+
+    @asyncSlot()
+    async def on_new_book(self) -> None:
+        if not self.generation_view.is_running:
+            await self._own(self.new_book())
+
+    @asyncSlot(object)
+    async def on_open_book(self, bundle: Bundle) -> None:
+        await self._own(self.open_book(bundle))
+
+    @asyncSlot()
+    async def on_open_selected(self) -> None:
+        summary = self.library_view.selected()
+        if summary is None:
+            self.show_library()
+            return
+        await self._own(self.open_book(summary.bundle))
+
+    @asyncSlot(object)
+    async def on_resume_book(self, bundle: Bundle) -> None:
+        if not self.generation_view.is_running:
+            await self._own(self.resume(bundle))
+
+    @asyncSlot()
+    async def on_settings(self) -> None:
+        await self._own(self.settings())
+
+    @asyncSlot()
+    async def on_about(self) -> None:
+        await self._own(self.about())
+
+    @asyncSlot()
+    async def on_refresh_library(self) -> None:
+        await self._own(self.library_view.refresh())
+        self._update_actions()
+
+    async def _own(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        task = self.spawn(coro)
+        with contextlib.suppress(asyncio.CancelledError):
+            return await asyncio.shield(task)
+
+    # --- closing -----------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Hide at once and let the app's coroutine finish the work and clean up."""
+        event.accept()
+        if not self._closing:
+            self._closing = True
+            self._library_refresh.stop()
+            self.closed.emit()
+
+    async def shutdown(self) -> None:
+        """Cancel what runs (the book is saved as it stops) and wait for every task."""
+        self._closing = True
+        self._library_refresh.stop()
+        await self.generation_view.stop()
+        if self.book_view is not None and hasattr(self.book_view, "aclose"):
+            await self.book_view.aclose()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

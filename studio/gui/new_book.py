@@ -1,0 +1,269 @@
+"""The new-book form: premise, length, audience, art style, engine, and what it will cost."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.book import MAX_PAGES, MIN_PAGES, GenerationSettings
+from studio.core.config import (
+    DEFAULT_IMAGE_MODEL,
+    DEFAULT_TEXT_MODEL,
+    OFFLINE_IMAGE_MODEL,
+    OFFLINE_TEXT_MODEL,
+    find_api_key,
+    is_local,
+)
+from studio.core.pricing import estimate_book_cost
+from studio.gui.async_dialog import dialog_result
+from studio.gui.context import AppContext
+from studio.gui.icons import icon
+from studio.gui.theme import SPACING
+
+ART_STYLES: dict[str, str] = {
+    "Soft watercolour": "soft watercolour picture-book illustration, gentle washes, warm light",
+    "Gouache": "bold gouache painting, matte colours, visible brush texture",
+    "Pencil and ink": "fine pencil and ink drawing with a light watercolour tint",
+    "Paper cut-out": "layered paper cut-out collage, crisp shapes, soft shadows",
+    "Wax crayon": "wax crayon drawing, joyful and childlike, visible strokes",
+    "Classic storybook": "classic mid-century storybook illustration, limited palette",
+}
+CUSTOM_STYLE = "Custom…"
+AGES = ["0-3", "4-7", "6-9", "8-12"]
+TEXT_MODELS = ["gpt-4.1-mini", "gpt-4.1", "gpt-4o-mini", "gpt-5-mini", "llama3.2", "qwen2.5"]
+IMAGE_MODELS = ["gpt-image-1", "gpt-image-1-mini", "dall-e-3", "dall-e-2"]
+OFFLINE, OPENAI = "offline", "openai"
+
+
+def default_engine(context: AppContext) -> str:
+    chosen = context.settings.engine
+    if chosen in (OFFLINE, OPENAI):
+        return chosen
+    has_key = bool(context.api_key or find_api_key())
+    return OPENAI if has_key or is_local(context.settings.base_url) else OFFLINE
+
+
+def style_for(preset: str, custom: str) -> str:
+    return custom.strip() if preset == CUSTOM_STYLE else ART_STYLES.get(preset, "")
+
+
+def _editable_combo(items: list[str], current: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setEditable(True)
+    combo.addItems(items)
+    combo.setCurrentText(current)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    return combo
+
+
+class NewBookDialog(QDialog):
+    """Collects a book's generation settings; `generation_settings()` after it is accepted."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("New book")
+        self.setMinimumWidth(560)
+        s = context.settings
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING * 2)
+        layout.setSpacing(SPACING)
+        heading = QLabel("What is the story about?")
+        heading.setProperty("role", "heading")
+        layout.addWidget(heading)
+        self.premise_edit = QPlainTextEdit()
+        self.premise_edit.setPlaceholderText(
+            "A shy hedgehog who is afraid of the dark finds a friend in a lost firefly…"
+        )
+        self.premise_edit.setFixedHeight(96)
+        self.premise_edit.setTabChangesFocus(True)
+        layout.addWidget(self.premise_edit)
+        form = QFormLayout()
+        form.setHorizontalSpacing(SPACING)
+        form.setVerticalSpacing(SPACING - 4)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.pages_spin = QSpinBox()
+        self.pages_spin.setRange(MIN_PAGES, MAX_PAGES)
+        self.pages_spin.setValue(min(max(s.pages, MIN_PAGES), MAX_PAGES))
+        self.pages_spin.setSuffix(" pages")
+        self.age_combo = _editable_combo(AGES, s.audience_age)
+        self.age_combo.setToolTip("Age of the readers, e.g. 4-7")
+        form.addRow("Length", self.pages_spin)
+        form.addRow("Readers aged", self.age_combo)
+        form.addRow("Art style", self._style_row(s.art_style))
+        self.engine_combo = QComboBox()
+        self.engine_combo.addItem(icon("offline"), "Offline: on this computer, free", OFFLINE)
+        self.engine_combo.addItem(icon("plug"), "OpenAI-compatible server", OPENAI)
+        self.engine_combo.setCurrentIndex(self.engine_combo.findData(default_engine(context)))
+        form.addRow("Engine", self.engine_combo)
+        self.text_model_combo = _editable_combo(TEXT_MODELS, s.text_model or DEFAULT_TEXT_MODEL)
+        self.image_model_combo = _editable_combo(IMAGE_MODELS, s.image_model or DEFAULT_IMAGE_MODEL)
+        form.addRow("Story model", self.text_model_combo)
+        form.addRow("Picture model", self.image_model_combo)
+        self.endpoint_label = QLabel()
+        self.endpoint_label.setProperty("role", "muted")
+        self.endpoint_label.setWordWrap(True)
+        form.addRow("", self.endpoint_label)
+        layout.addLayout(form)
+        layout.addWidget(self._estimate_frame())
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.generate_button = self.buttons.addButton(
+            "Generate", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.generate_button.setIcon(icon("generate", "#ffffff"))
+        self.generate_button.setProperty("primary", True)
+        self.generate_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        for signal in (
+            self.premise_edit.textChanged,
+            self.engine_combo.currentIndexChanged,
+            self.pages_spin.valueChanged,
+            self.text_model_combo.currentTextChanged,
+            self.image_model_combo.currentTextChanged,
+            self.style_combo.currentIndexChanged,
+            self.custom_style_edit.textChanged,
+        ):
+            signal.connect(self.refresh)
+        self.refresh()
+
+    def _style_row(self, current: str) -> QWidget:
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(SPACING // 2)
+        self.style_combo = QComboBox()
+        self.style_combo.addItems([*ART_STYLES, CUSTOM_STYLE])
+        self.custom_style_edit = QLineEdit()
+        self.custom_style_edit.setPlaceholderText("Describe the look, e.g. linocut in two colours")
+        preset = next((name for name, text in ART_STYLES.items() if text == current), None)
+        if preset:
+            self.style_combo.setCurrentText(preset)
+        elif current:
+            self.style_combo.setCurrentText(CUSTOM_STYLE)
+            self.custom_style_edit.setText(current)
+        box.addWidget(self.style_combo)
+        box.addWidget(self.custom_style_edit, 1)
+        return row
+
+    def _estimate_frame(self) -> QFrame:
+        frame = QFrame()
+        frame.setObjectName("banner")
+        row = QHBoxLayout(frame)
+        row.setContentsMargins(SPACING, SPACING - 4, SPACING, SPACING - 4)
+        self.estimate_label = QLabel()
+        self.estimate_label.setWordWrap(True)
+        row.addWidget(self.estimate_label, 1)
+        return frame
+
+    @property
+    def engine(self) -> str:
+        return str(self.engine_combo.currentData())
+
+    def premise(self) -> str:
+        return self.premise_edit.toPlainText().strip()
+
+    def needs_key(self) -> bool:
+        s = self.context.settings
+        local = is_local(s.base_url) and (s.image_base_url is None or is_local(s.image_base_url))
+        return self.engine == OPENAI and not (self.context.api_key or find_api_key() or local)
+
+    def estimate_text(self) -> str:
+        pages = self.pages_spin.value()
+        if self.engine == OFFLINE:
+            return (
+                f"<b>Free.</b> The offline engine writes and paints {pages} pages on this "
+                "computer. Connect a provider in Settings for model-made books."
+            )
+        s = self.context.settings
+        cost = estimate_book_cost(
+            self.text_model_combo.currentText(),
+            self.image_model_combo.currentText(),
+            pages,
+            s.image_size,
+            s.image_quality,
+        )
+        if cost == 0.0:
+            text = f"<b>No charge expected:</b> {pages} pictures from models without a known price (local servers are free)."
+        else:
+            text = (
+                f"<b>About ${cost:.2f}</b> for the story and {pages} pictures "
+                f"({s.image_size}, {s.image_quality} quality)."
+            )
+        if s.budget_usd is not None and cost > s.budget_usd:
+            text += f" <b>Above your budget of ${s.budget_usd:.2f}</b>: the run stops there."
+        if self.needs_key():
+            text += " <b>Needs an API key:</b> add one in Settings (Ctrl+,)."
+        return text
+
+    def refresh(self) -> None:
+        online = self.engine == OPENAI
+        self.text_model_combo.setEnabled(online)
+        self.image_model_combo.setEnabled(online)
+        self.custom_style_edit.setVisible(self.style_combo.currentText() == CUSTOM_STYLE)
+        s = self.context.settings
+        where = s.base_url or "api.openai.com (or OPENAI_BASE_URL)"
+        self.endpoint_label.setText(
+            f"Endpoint: {where}. Change it in Settings." if online else "No network needed."
+        )
+        self.estimate_label.setText(self.estimate_text())
+        self.generate_button.setEnabled(bool(self.premise()) and not self.needs_key())
+
+    def generation_settings(self) -> GenerationSettings:
+        s = self.context.settings
+        online = self.engine == OPENAI
+        return GenerationSettings(
+            premise=self.premise(),
+            pages=self.pages_spin.value(),
+            engine=self.engine,
+            audience_age=self.age_combo.currentText().strip() or "4-7",
+            art_style=style_for(self.style_combo.currentText(), self.custom_style_edit.text()),
+            base_url=s.base_url if online else None,
+            image_base_url=s.image_base_url if online else None,
+            text_model=self.text_model_combo.currentText().strip()
+            if online
+            else OFFLINE_TEXT_MODEL,
+            image_model=self.image_model_combo.currentText().strip()
+            if online
+            else OFFLINE_IMAGE_MODEL,
+            image_size=s.image_size,
+            image_quality=s.image_quality,
+            concurrency=s.concurrency,
+            character_lock=s.character_lock,
+            budget_usd=s.budget_usd,
+        )
+
+    def remember(self) -> None:
+        """Keep this form's choices as the next book's defaults."""
+        chosen = self.generation_settings()
+        s = self.context.settings
+        s.pages, s.audience_age, s.art_style = chosen.pages, chosen.audience_age, chosen.art_style
+        if chosen.engine == OPENAI:
+            s.text_model, s.image_model = chosen.text_model, chosen.image_model
+
+
+async def ask_new_book(context: AppContext, parent: QWidget | None) -> GenerationSettings | None:
+    """Show the form; the settings to generate with, or None when cancelled."""
+    dialog = NewBookDialog(context, parent)
+    try:
+        if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
+            return None
+        dialog.remember()
+        context.save_settings()
+        return dialog.generation_settings()
+    finally:
+        dialog.deleteLater()
