@@ -6,8 +6,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtTest import QTest
 
-from studio.core.library import Bundle
+from studio.core.book import Book, GenerationSettings
+from studio.core.events import Event
+from studio.core.library import BookStore, Bundle, Library
 from studio.gui.book_view import BookView
+from studio.gui.context import AppContext
 from studio.gui.reader import book_family
 from tests.gui_book.conftest import TEXTS, screenshot, wait_until
 
@@ -91,3 +94,30 @@ async def test_zoom_spread_and_full_screen(view: BookView, bundle: Bundle) -> No
     assert not view.is_full_screen
     assert not view.reader.isWindow()
     assert view.reader.isVisible()
+
+
+async def test_follows_a_book_while_it_is_generated(
+    view: BookView, library: Library, context: AppContext
+) -> None:
+    book = Book(settings=GenerationSettings(premise="A lighthouse keeper's cat", pages=3))
+    bundle = library.create(book)
+    store = BookStore(bundle, book, context.executor)
+    view.attach_store(store)
+    assert view.page_label.text() == "No pages"
+    seen: list[str] = []
+
+    def emit(event: Event) -> None:
+        seen.append(type(event).__name__)
+        view.apply_event(event)
+
+    services = await context.services_for(book.settings)
+    finished = await services.pipeline(store, emit=emit).run()
+
+    assert finished.outcome == "complete"
+    assert "PageTextReady" in seen and "ImageReady" in seen
+    assert view.title_label.text() == book.display_title
+    assert view.page_label.text() == "Page 1 of 3"
+    assert shown_text(view) == book.pages[0].text
+    await wait_until(lambda: view.reader.sheets[0].picture.has_picture)
+    QTest.keyClick(view.reader, Qt.Key.Key_Right)
+    assert shown_text(view) == book.pages[1].text
