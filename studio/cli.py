@@ -23,6 +23,7 @@ from studio.core.config import (
 )
 from studio.core.library import BookFileError, BookStore, Bundle, Library, StorageError
 from studio.core.pipeline import Outcome, PipelineConfig
+from studio.core.providers.base import ProviderError
 from studio.core.services import open_services
 from studio.progress import ProgressPrinter
 
@@ -162,6 +163,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--library", type=Path, default=None, dest="sub_library", help="library folder"
     )
 
+    rev = sub.add_parser("review", help="show or set a page's review state and notes")
+    rev.add_argument("bundle", type=Path)
+    rev.add_argument("--page", type=int, help="the page to mark (without it: the book's summary)")
+    rev.add_argument("--state", choices=["unreviewed", "approved", "needs_changes"])
+    rev.add_argument("--note", help="the page's review note (replaces the old one)")
+
+    reg = sub.add_parser("regenerate", help="write a page's text or draw its picture again")
+    reg.add_argument("bundle", type=Path)
+    reg.add_argument("--page", type=int, required=True)
+    what = reg.add_mutually_exclusive_group(required=True)
+    what.add_argument("--text", action="store_true", help="rewrite the text")
+    what.add_argument("--picture", action="store_true", help="draw the picture again")
+    reg.add_argument("--instruction", default="", help="how to change the text or picture")
+    reg.add_argument(
+        "--with-note", action="store_true", help="use the page's review note as the instruction"
+    )
+
     sub.add_parser("library", help="list the books in the library")
     return parser
 
@@ -223,6 +241,10 @@ def _dispatch(args: argparse.Namespace, library: Library) -> int:
         return _import(args.archive, library)
     if command == "library":
         return _list(library)
+    if command == "review":
+        return _review(args)
+    if command == "regenerate":
+        return _regenerate(args)
     raise CliError(f"unknown command {command}", EXIT_USAGE)
 
 
@@ -302,14 +324,92 @@ def _pipeline_config(s: GenerationSettings) -> PipelineConfig:
 def _warn_about(config: EngineConfig) -> None:
     if config.offline:
         print(
-            "Using the offline engine (no API key configured): a built-in storyteller and painter. "
-            "Set OPENAI_API_KEY or use --engine openai for a language and image model.",
+            "Using the offline engine: a built-in storyteller and painter, no network needed. "
+            "For a language and image model, set OPENAI_API_KEY (or use --engine openai).",
             file=sys.stderr,
         )
     for url in {config.base_url, config.image_base_url}:
         warning = insecure_url_warning(url)
         if warning:
             print(f"Warning: {warning}", file=sys.stderr)
+
+
+def _review(args: argparse.Namespace) -> int:
+    from studio.core.book import ReviewState
+    from studio.core.review import review_summary, set_review
+
+    bundle = Bundle(args.bundle)
+    book = bundle.load()
+    if args.page is not None:
+        _require_page(book, args.page)
+        state = ReviewState(args.state) if args.state else book.page(args.page).review.state
+        set_review(book, args.page, state, args.note)
+        bundle.save(book)
+    for page in book.pages:
+        note = f"  note: {page.review.notes}" if page.review.notes else ""
+        print(f"Page {page.number}: {page.review.state.value.replace('_', ' ')}{note}")
+    print(review_summary(book).text)
+    return EXIT_OK
+
+
+def _require_page(book: Book, number: int) -> None:
+    if not 1 <= number <= len(book.pages):
+        raise CliError(
+            f"This book has pages 1 to {len(book.pages)}; there is no page {number}.", EXIT_USAGE
+        )
+
+
+def _regenerate(args: argparse.Namespace) -> int:
+    from studio.core.prompting import image_request
+    from studio.core.review import instruction_from_note
+
+    bundle = Bundle(args.bundle)
+    book = bundle.load()
+    _require_page(book, args.page)
+    page = book.page(args.page)
+    instruction = args.instruction
+    if args.with_note:
+        if not page.review.notes.strip():
+            raise CliError(f"Page {args.page} has no review note.", EXIT_USAGE)
+        instruction = " ".join(filter(None, [instruction, instruction_from_note(page)]))
+    config = resolve(
+        book.settings.engine,
+        base_url=book.settings.base_url,
+        image_base_url=book.settings.image_base_url,
+        text_model=book.settings.text_model,
+        image_model=book.settings.image_model,
+    )
+    _warn_about(config)
+    prompt = None
+    if args.picture and instruction:
+        prompt = f"{image_request(book, page).prompt}\nChange: {instruction}"
+    code = asyncio.run(_regenerate_async(bundle, config, args.page, args.text, instruction, prompt))
+    print(bundle.path)
+    return code
+
+
+async def _regenerate_async(
+    bundle: Bundle,
+    config: EngineConfig,
+    number: int,
+    text: bool,
+    instruction: str,
+    prompt: str | None,
+) -> int:
+    async with open_services(config) as services:
+        store = BookStore(bundle, bundle.load(), services.executor)
+        pipeline = services.pipeline(
+            store, ProgressPrinter(1), _pipeline_config(store.book.settings)
+        )
+        if text:
+            try:
+                page = await pipeline.regenerate_text(number, instruction)
+            except ProviderError as err:
+                raise CliError(str(err)) from err
+            print(f"Page {number}: {page.text}", file=sys.stderr)
+            return EXIT_OK
+        finished = await pipeline.regenerate_image(number, prompt)
+        return EXIT_OK if finished.outcome == Outcome.COMPLETE else EXIT_FAILED_PAGES
 
 
 def _run_book(bundle: Bundle, config: EngineConfig, pipeline_config: PipelineConfig) -> int:

@@ -216,3 +216,33 @@ def test_check_reports_a_broken_book(env: dict[str, str], tmp_path: Path) -> Non
     assert "book.json" in str(report["problems"])
     human = studio("check", str(broken), env=env)
     assert human.returncode == 1 and "NOT valid" in human.stdout
+
+
+def test_review_and_regenerate_with_the_note(env: dict[str, str]) -> None:
+    made = studio("generate", "a kitten named Miso who wants to fly", "--pages", "3", env=env)
+    bundle = made.stdout.strip().splitlines()[-1]
+    before = Bundle(Path(bundle)).load()
+    marked = studio(
+        "review",
+        bundle,
+        "--page",
+        "2",
+        "--state",
+        "needs_changes",
+        "--note",
+        "Make it funnier",
+        env=env,
+    )
+    assert marked.returncode == 0, marked.stderr
+    assert "page 2 needs changes" in marked.stdout
+    rewritten = studio("regenerate", bundle, "--page", "2", "--text", "--with-note", env=env)
+    assert rewritten.returncode == 0, rewritten.stderr
+    redrawn = studio("regenerate", bundle, "--page", "1", "--picture", env=env)
+    assert redrawn.returncode == 0, redrawn.stderr
+    after = Bundle(Path(bundle)).load()
+    assert after.pages[1].text != before.pages[1].text
+    assert after.pages[1].text_history[-1].text == before.pages[1].text
+    assert after.pages[1].review.notes == "Make it funnier"
+    assert after.pages[0].image.history == [before.pages[0].image.current]
+    missing = studio("review", bundle, "--page", "9", env=env)
+    assert missing.returncode == 2 and "no page 9" in missing.stderr
