@@ -48,6 +48,14 @@ def _git() -> dict[str, Any]:
     return {"commit": ask("rev-parse", "HEAD"), "dirty": bool(ask("status", "--porcelain"))}
 
 
+def _load() -> list[float] | None:
+    """The machine's load average: other work on it makes every figure noisier."""
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def _value(figure: Figure) -> str:
     if figure.value != figure.value:  # NaN
         return "n/a"
@@ -69,6 +77,7 @@ def table(figures: list[Figure]) -> str:
 def run(preset: Preset, only: list[str], out: Path, echo: Callable[[str], None] = print) -> dict:
     """Run the chosen benchmarks; write and return the results document."""
     runners = _runners(preset)
+    load_before = _load()
     figures: list[Figure] = []
     raw: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -93,6 +102,8 @@ def run(preset: Preset, only: list[str], out: Path, echo: Callable[[str], None] 
             "python": platform.python_version(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": _load(),
         },
         "git": _git(),
         "simulator": {
@@ -133,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     preset = PRESETS[args.preset or ("quick" if args.quick else "full")]
     started = time.monotonic()
     document = run(preset, args.only or list(NAMES), args.out)
-    print(f"\n{preset.name} run in {time.monotonic() - started:.0f} s; results in {args.out}")
+    load = document["machine"]["load_average_after"]
+    print(f"\n{preset.name} run in {time.monotonic() - started:.0f} s; load average {load}")
+    print(f"results in {args.out}")
     return 1 if document["errors"] else 0
 
 

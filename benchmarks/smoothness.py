@@ -62,5 +62,17 @@ def run(preset: Preset) -> Outcome:
                 note=f"{result['pictures_shown']} pictures shown, outcome {result['outcome']}",
             ),
         )
+        if checked:
+            idle = result["idle_heartbeat"]
+            out.add(
+                Figure(
+                    NAME,
+                    "noise floor: same heartbeat, window idle",
+                    idle["max_ms"],
+                    "ms",
+                    note=f"p99 {idle['p99_ms']:.1f} ms over {idle['ticks']} ticks: "
+                    "lateness the machine adds by itself",
+                )
+            )
         out.raw[variant] = result
     return out
