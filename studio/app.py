@@ -8,6 +8,7 @@ book and exits quietly.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -96,6 +97,17 @@ async def _autostart(window: MainWindow, premise: str) -> None:
     await window.generate_new(settings)
 
 
+def _warm_imports() -> None:
+    """Import the provider SDKs in a worker, so the first book does not stall the window."""
+    import importlib
+
+    for name in ("studio.core.providers.openai", "studio.core.providers.offline"):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            logging.getLogger(__name__).debug("Could not preload %s", name, exc_info=True)
+
+
 async def amain(app: QApplication, library_dir: Path | None = None) -> int:
     """Run the studio until its window closes; everything opened here is closed here."""
     app.setQuitOnLastWindowClosed(False)
@@ -116,6 +128,7 @@ async def amain(app: QApplication, library_dir: Path | None = None) -> int:
         _close_on_signals(window)
         window.show()
         window.schedule_library_refresh()
+        executor.submit(_warm_imports)
         if premise := os.environ.get(AUTOSTART_ENV):
             window.spawn(_autostart(window, premise))
         if seconds := os.environ.get(AUTOQUIT_ENV):

@@ -63,7 +63,6 @@ class MainWindow(QMainWindow):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
         self.book_view: Any = None
-        self._book_view_bundle: Bundle | None = None
         self.setWindowTitle("Story Studio")
         self.setWindowIcon(app_icon())
         self.resize(1180, 800)
@@ -73,6 +72,11 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.library_view)
         self.pages.addWidget(self.generation_view)
+        if BookView is not None:
+            self.book_view = BookView(context)
+            self.pages.addWidget(self.book_view)
+            self.book_view.book_changed.connect(self.schedule_library_refresh)
+        self.pages.currentChanged.connect(self._page_changed)
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
@@ -181,40 +185,53 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
     def _make_menus(self) -> None:
+        by_menu: dict[str, list[QAction]] = {}
+        for act in self.book_view_actions():
+            by_menu.setdefault(str(act.property("menu") or "Book"), []).append(act)
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addActions([self.new_action, self.open_action])
+        if exports := by_menu.pop("Export", []):
+            file_menu.addSeparator()
+            file_menu.addActions(exports)
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        self.book_menu = bar.addMenu("&Book")
-        self.book_menu.aboutToShow.connect(self._fill_book_menu)
-        self._fill_book_menu()
+        if edits := by_menu.pop("Edit", []):
+            bar.addMenu("&Edit").addActions(edits)
+        book_menu = bar.addMenu("&Book")
+        book_menu.addActions(self.library_view.book_actions)
+        if extra := by_menu.pop("Book", []):
+            book_menu.addSeparator()
+            book_menu.addActions(extra)
+        if reviews := by_menu.pop("Review", []):
+            bar.addMenu("&Review").addActions(reviews)
         generation = bar.addMenu("&Generation")
         generation.addAction(self.cancel_action)
         generation.addAction(self.library_view.resume_action)
         view = bar.addMenu("&View")
         view.addActions([self.library_action, self.fullscreen_action])
+        if views := by_menu.pop("View", []):
+            view.addSeparator()
+            view.addActions(views)
+        for name, actions in by_menu.items():
+            bar.addMenu(name).addActions(actions)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
 
-    def _fill_book_menu(self) -> None:
-        self.book_menu.clear()
-        self.book_menu.addActions(self.library_view.book_actions)
-        extra = self.book_view_actions()
-        if extra:
-            self.book_menu.addSeparator()
-            self.book_menu.addActions(extra)
-
     def book_view_actions(self) -> list[QAction]:
-        if self.book_view is None or not hasattr(self.book_view, "menu_actions"):
+        if self.book_view is None:
             return []
         try:
             return list(self.book_view.menu_actions())
         except Exception:
             log.exception("The book view's actions are unavailable")
             return []
+
+    def _page_changed(self, _index: int) -> None:
+        # the book view has its own full-screen action on the same keys while it is shown
+        self.fullscreen_action.setEnabled(self.pages.currentWidget() is not self.book_view)
 
     def _make_toolbar(self) -> None:
         bar = QToolBar("Main")
@@ -310,6 +327,11 @@ class MainWindow(QMainWindow):
         return await self.generate(BookStore(bundle, book, self.context.executor))
 
     async def resume(self, bundle: Bundle) -> RunFinished | None:
+        """Finish a saved book; shares the book view's copy when it shows the same book."""
+        view = self.book_view
+        if view is not None and view.store is not None and view.bundle == bundle:
+            await view.flush()
+            return await self.generate(view.store)
         book = await self._in_executor(bundle.load)
         return await self.generate(BookStore(bundle, book, self.context.executor))
 
@@ -327,41 +349,33 @@ class MainWindow(QMainWindow):
 
     async def open_book(self, bundle: Bundle) -> None:
         """Show a saved book: in the book view when it is available, else as page cards."""
-        if self.generation_view.is_running and self.generation_view.bundle == bundle:
+        live = self.generation_view.store if self.generation_view.bundle == bundle else None
+        if self.book_view is not None:
+            if live is not None and self.generation_view.is_running:
+                self.book_view.attach_store(live)
+            else:
+                await self.book_view.open_book(bundle)
+            self.pages.setCurrentWidget(self.book_view)
+        elif live is not None and self.generation_view.is_running:
             self.pages.setCurrentWidget(self.generation_view)
-            return
-        if BookView is not None:
-            view = self._ensure_book_view()
-            await view.open_book(bundle)
-            self._book_view_bundle = bundle
-            if self.generation_view.is_running and self.generation_view.store is not None:
-                if self.generation_view.bundle == bundle:
-                    view.attach_store(self.generation_view.store)
-            self.pages.setCurrentWidget(view)
         else:
             book = await self._in_executor(bundle.load)
             self.generation_view.show_book(BookStore(bundle, book, self.context.executor))
             self.pages.setCurrentWidget(self.generation_view)
             await self.generation_view.drain()
-        self.setWindowTitle(f"{bundle.path.stem} — Story Studio")
-        self._fill_book_menu()
+        self.setWindowTitle(f"{self._title_of(bundle)} — Story Studio")
 
-    def _ensure_book_view(self) -> Any:
-        if self.book_view is None:
-            assert BookView is not None
-            self.book_view = BookView(self.context)
-            self.pages.addWidget(self.book_view)
-            if hasattr(self.book_view, "book_changed"):
-                self.book_view.book_changed.connect(self.schedule_library_refresh)
-        return self.book_view
+    def _title_of(self, bundle: Bundle) -> str:
+        summary = next((s for s in self.library_view.model.summaries if s.bundle == bundle), None)
+        if summary is not None:
+            return summary.title
+        store = self.generation_view.store
+        return store.book.display_title if store and store.bundle == bundle else bundle.path.stem
 
     def _forward_event(self, event: Event) -> None:
-        if (
-            self.book_view is not None
-            and self._book_view_bundle is not None
-            and self._book_view_bundle == self.generation_view.bundle
-        ):
-            self.book_view.apply_event(event)
+        view = self.book_view
+        if view is not None and view.store is not None and view.store is self.generation_view.store:
+            view.apply_event(event)
 
     def _run_finished(self, event: RunFinished) -> None:
         self.statusBar().showMessage(event.message or "Finished.", 8000)
@@ -451,8 +465,8 @@ class MainWindow(QMainWindow):
         self._closing = True
         self._library_refresh.stop()
         await self.generation_view.stop()
-        if self.book_view is not None and hasattr(self.book_view, "aclose"):
-            await self.book_view.aclose()
+        if self.book_view is not None:
+            await self.book_view.close_book()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

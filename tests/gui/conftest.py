@@ -81,17 +81,17 @@ async def _no_tasks_left() -> AsyncIterator[None]:
 
 
 async def wait_until(
-    predicate: Callable[[], Any], timeout: float = 15.0, message: str = ""
+    predicate: Callable[[], Any], seconds: float = 15.0, message: str = ""
 ) -> None:
     """Let the loop run until `predicate()` is true."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + seconds
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting: {message or predicate}")
         await asyncio.sleep(0.02)
 
 
-async def wait_for_dialog(kind: type[QWidget], timeout: float = 5.0) -> Any:
+async def wait_for_dialog(kind: type[QWidget], seconds: float = 5.0) -> Any:
     found: list[QWidget] = []
 
     def visible() -> bool:
@@ -100,7 +100,7 @@ async def wait_for_dialog(kind: type[QWidget], timeout: float = 5.0) -> Any:
         ]
         return bool(found)
 
-    await wait_until(visible, timeout, f"a {kind.__name__} to open")
+    await wait_until(visible, seconds, f"a {kind.__name__} to open")
     return found[0]
 
 
