@@ -274,7 +274,8 @@ class BookView(QWidget):
                 keys.extend(QKeySequence.keyBindings(shortcut))
             else:
                 keys.append(QKeySequence(shortcut))
-        action.setShortcuts(keys)
+        unique = list(dict.fromkeys(k.toString() for k in keys if not k.isEmpty()))
+        action.setShortcuts([QKeySequence(k) for k in unique])
         action.setCheckable(checkable)
         if checkable:
             action.toggled.connect(lambda _checked: slot())
@@ -473,6 +474,7 @@ class BookView(QWidget):
         """Save, stop background work, leave full screen and show nothing."""
         if self._full_screen:
             self.toggle_full_screen()
+        await self.document.stop_regenerating()
         await self.flush()
         await self._tasks.drain()
         self._bundle = None

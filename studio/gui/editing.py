@@ -197,6 +197,7 @@ class BookDocument(QObject):
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self._save_from_timer)
         self._save_task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[object]] = set()
 
     @property
     def book(self) -> Book | None:
@@ -302,11 +303,24 @@ class BookDocument(QObject):
     # --- regeneration ---
 
     def _set_busy(self, number: int, what: str | None) -> None:
+        task = asyncio.current_task()
         if what is None:
             self.busy.pop(number, None)
+            if task is not None:
+                self._running.discard(task)
         else:
             self.busy[number] = what
+            if task is not None:
+                self._running.add(task)
         self.busy_changed.emit(number)
+
+    async def stop_regenerating(self) -> None:
+        """Cancel every rewrite and redraw in flight and wait until they have stopped."""
+        me = asyncio.current_task()
+        tasks = [t for t in self._running if t is not me and not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def regenerate_text(self, number: int, instruction: str = "") -> Page | None:
         """Rewrite a page's words (the old words go to its history). None if it failed."""
@@ -352,14 +366,16 @@ class BookDocument(QObject):
         except (ConfigError, StorageError) as err:
             self.failed.emit(f"Page {number}'s picture could not be redrawn: {err}")
             return None
+        except asyncio.CancelledError:
+            self._keep_old_picture(store, number)
+            raise
         finally:
             self._set_busy(number, None)
         illustration = store.book.page(number).image
         if finished.outcome != "complete":
-            self.failed.emit(
-                f"Page {number}'s picture could not be redrawn: "
-                f"{finished.message or illustration.error or finished.outcome}"
-            )
+            reason = finished.message or illustration.error or finished.outcome
+            self._keep_old_picture(store, number)
+            self.failed.emit(f"Page {number}'s picture could not be redrawn: {reason}")
         elif store is self.store and illustration.current is not None:
             if illustration.current is not before:
                 self.undo_stack.push(
@@ -374,6 +390,14 @@ class BookDocument(QObject):
                 )
         self.changed(number)
         return finished
+
+    def _keep_old_picture(self, store: BookStore, number: int) -> None:
+        """A redraw that failed or stopped leaves the page with the picture it had."""
+        illustration = store.book.page(number).image
+        if illustration.current is not None and illustration.status is not ImageStatus.DONE:
+            illustration.status, illustration.error = ImageStatus.DONE, None
+            if store is self.store:
+                self.save_soon()
 
     async def _pipeline(self, store: BookStore) -> Pipeline:
         services = await self._context.services_for(store.book.settings)

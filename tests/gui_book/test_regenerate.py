@@ -115,3 +115,18 @@ async def test_a_failed_redo_says_why(
     assert "API key" in view.notice.text()
     assert view.page_panel.rewrite_button.isEnabled()
     assert bundle.load().pages[0].text == TEXTS[0]
+
+
+async def test_closing_the_book_stops_a_redraw_in_flight(view: BookView, bundle: Bundle) -> None:
+    await view.open_book(bundle)
+    QTest.mouseClick(view.page_panel.redraw_button, Qt.MouseButton.LeftButton)
+    await wait_until(lambda: 1 in view.document.busy)
+    assert not view.page_panel.redraw_button.isEnabled()
+    assert view.page_panel.redraw_button.text() == "Drawing…"
+
+    await view.close_book()
+
+    assert not view.document.busy
+    page = bundle.load().pages[0]
+    assert page.image.status.value == "done", "a stopped redraw leaves the old picture in place"
+    assert page.image.current is not None
