@@ -198,10 +198,11 @@ class BookView(QWidget):
         footer = QFrame()
         footer.setObjectName("reader_footer")
         footer.setStyleSheet(
-            "QFrame#reader_footer { background: palette(window); border-top: 1px solid #e2d9cc; }"
+            "QFrame#reader_footer { background: palette(window); border-top: 1px solid palette(mid); }"
             " QToolButton { padding: 4px 10px; border-radius: 6px; border: 1px solid transparent; }"
             " QToolButton:hover { background: rgba(0, 0, 0, 0.05); }"
-            " QToolButton:checked { background: #f3ddd5; color: #9c3b22; border-color: #e5b9a9; }"
+            " QToolButton:checked { background: palette(alternate-base); color: palette(highlight);"
+            " border-color: palette(highlight); }"
         )
         self.previous_button = self._tool("‹  Previous", "Previous page (Left, Page Up)")
         self.previous_button.clicked.connect(self.reader.previous_page)

@@ -416,7 +416,7 @@ def card(title: str) -> tuple[QFrame, QVBoxLayout]:
     frame = QFrame()
     frame.setObjectName("card")
     frame.setStyleSheet(
-        "QFrame#card { background: palette(base); border: 1px solid #e2d9cc; border-radius: 8px; }"
+        "QFrame#card { background: palette(base); border: 1px solid palette(mid); border-radius: 8px; }"
     )
     layout = QVBoxLayout(frame)
     layout.setContentsMargins(12, 10, 12, 12)

@@ -135,7 +135,9 @@ class ExportDialog(QDialog):
         self.warnings.setObjectName("export_warnings")
         self.warnings.setReadOnly(True)
         self.warnings.setMaximumHeight(110)
-        self.warnings.setStyleSheet("background: #fbefd9; border: 1px solid #ecd6ad;")
+        self.warnings.setStyleSheet(
+            "QPlainTextEdit { background: #fbefd9; color: #5c4424; border: 1px solid #ecd6ad; }"
+        )
         self.warnings.hide()
 
         self.show_button = QPushButton("Show in folder")

@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QPen,
     QPixmap,
     QResizeEvent,
@@ -53,6 +54,7 @@ BOOK_FAMILY = "DejaVu Serif"
 PAPER = "#fffdf8"
 PAPER_EDGE = "#ddd5c8"
 DESK = "#e8e2d8"
+DESK_DARK = "#2b2826"
 INK = "#2b2824"
 MUTED = "#8a8176"
 ACCENT = "#c8553d"
@@ -571,6 +573,7 @@ class ReaderView(QWidget):
     zoom_changed = Signal(float)
     leave_requested = Signal()
     """Esc was pressed (full screen listens to it)."""
+    _ready = False
 
     def __init__(self, cache: ImageCache, tasks: TaskSet, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -587,10 +590,9 @@ class ReaderView(QWidget):
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self._scroll.setStyleSheet(f"QScrollArea {{ background: {DESK}; border: none; }}")
+        self._scroll.setStyleSheet("QScrollArea { border: none; }")
         self._canvas = QWidget()
         self._canvas.setObjectName("desk")
-        self._canvas.setStyleSheet(f"QWidget#desk {{ background: {DESK}; }}")
         self._scroll.setWidget(self._canvas)
         self._scroll.viewport().installEventFilter(self)
         self.sheets = [PageSheet(cache, tasks, self._canvas) for _ in range(2)]
@@ -601,11 +603,26 @@ class ReaderView(QWidget):
         self._empty = QLabel("No book is open.", self._canvas)
         self._empty.setTextFormat(Qt.TextFormat.PlainText)
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._empty.setStyleSheet(f"color: {MUTED};")
+        self._paint_desk()
+        self._ready = True
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._scroll)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def _paint_desk(self) -> None:
+        """The desk under the pages follows light or dark mode; the paper stays paper."""
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        desk = DESK_DARK if dark else DESK
+        self._canvas.setStyleSheet(f"QWidget#desk {{ background: {desk}; }}")
+        self._scroll.viewport().setStyleSheet(f"background: {desk};")
+        self._empty.setStyleSheet(f"color: {MUTED}; background: transparent;")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        palette_events = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        if self._ready and event.type() in palette_events:
+            self._paint_desk()
 
     # --- state ---
 

@@ -105,7 +105,8 @@ class ReviewPanel(QWidget):
         self.redraw_button = QPushButton("Redraw picture with note")
         self.redraw_button.setObjectName("redraw_with_note")
         self.redraw_button.clicked.connect(lambda: self._with_note(self.redraw_with_note_requested))
-        note_row = QHBoxLayout()
+        note_row = QVBoxLayout()
+        note_row.setSpacing(6)
         note_row.addWidget(self.rewrite_button)
         note_row.addWidget(self.redraw_button)
 
@@ -222,10 +223,10 @@ def _state_style(state: ReviewState, position: int) -> str:
     left = "6px" if position == 0 else "0"
     right = "6px" if position == len(STATE_ORDER) - 1 else "0"
     return (
-        "QPushButton { padding: 6px 10px; border: 1px solid #d9d0c2; background: #ffffff;"
+        "QPushButton { padding: 6px 4px; border: 1px solid palette(mid); background: palette(base);"
         f" border-top-left-radius: {left}; border-bottom-left-radius: {left};"
         f" border-top-right-radius: {right}; border-bottom-right-radius: {right}; }}"
-        f" QPushButton:checked {{ background: {back}; color: {fore}; font-weight: bold;"
+        f" QPushButton:checked {{ background: {back}; color: {fore};"
         f" border-color: {fore}; }}"
     )
 

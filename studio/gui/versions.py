@@ -183,7 +183,8 @@ class VersionsPanel(QWidget):
             button.setStyleSheet(
                 "QToolButton { border: 2px solid transparent; border-radius: 6px; padding: 2px; }"
                 " QToolButton:hover { background: rgba(0, 0, 0, 0.05); }"
-                " QToolButton:checked { border-color: #c8553d; background: #f8ece6; }"
+                " QToolButton:checked { border-color: palette(highlight);"
+                " background: palette(alternate-base); }"
             )
             self._picture_group.addButton(button)
             self.picture_buttons.append(button)

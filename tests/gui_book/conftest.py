@@ -45,6 +45,7 @@ from studio.core.library import Bundle, Library
 from studio.core.settings import AppSettings
 from studio.gui.book_view import BookView
 from studio.gui.context import AppContext
+from studio.gui.theme import apply_theme, load_fonts
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
@@ -175,6 +176,14 @@ def make_book(library: Library, *, engine: str = "offline") -> Bundle:
 
 
 # --- fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def themed_app(qapp: QApplication) -> QApplication:
+    """The app's own fonts, palette and styles, so screenshots look like the app."""
+    load_fonts()
+    apply_theme(qapp, dark=False)
+    return qapp
 
 
 @pytest_asyncio.fixture(autouse=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from studio.core.book import Book, GenerationSettings
 from studio.core.events import Event
@@ -12,6 +15,7 @@ from studio.core.library import BookStore, Bundle, Library
 from studio.gui.book_view import BookView
 from studio.gui.context import AppContext
 from studio.gui.reader import book_family
+from studio.gui.theme import apply_theme
 from tests.gui_book.conftest import TEXTS, screenshot, wait_until
 
 
@@ -121,3 +125,19 @@ async def test_follows_a_book_while_it_is_generated(
     await wait_until(lambda: view.reader.sheets[0].picture.has_picture)
     QTest.keyClick(view.reader, Qt.Key.Key_Right)
     assert shown_text(view) == book.pages[1].text
+
+
+async def test_dark_mode_keeps_paper_pages_on_a_dark_desk(
+    view: BookView, bundle: Bundle, qapp: QApplication
+) -> None:
+    apply_theme(qapp, dark=True)
+    try:
+        await view.open_book(bundle)
+        view.set_review_mode(True)
+        await wait_until(lambda: view.reader.sheets[0].picture.has_picture)
+        await asyncio.sleep(0.05)
+        desk = view.reader.grab().toImage().pixelColor(8, 8)
+        assert desk.lightness() < 100
+        screenshot(view, "review-dark")
+    finally:
+        apply_theme(qapp, dark=False)
