@@ -91,7 +91,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Export “{book.display_title}”")
         self.setObjectName("export_dialog")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
         self._bundle = bundle
         self._book = book
         self._executor = executor
@@ -134,7 +134,10 @@ class ExportDialog(QDialog):
         self.warnings = QPlainTextEdit()
         self.warnings.setObjectName("export_warnings")
         self.warnings.setReadOnly(True)
-        self.warnings.setMaximumHeight(110)
+        self.warnings.setMaximumHeight(150)
+        self.warnings_title = QLabel("Worth checking before you share or print it:")
+        self.warnings_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.warnings_title.hide()
         self.warnings.setStyleSheet(
             "QPlainTextEdit { background: #fbefd9; color: #5c4424; border: 1px solid #ecd6ad; }"
         )
@@ -147,6 +150,7 @@ class ExportDialog(QDialog):
         self.cancel_button.clicked.connect(self._cancel_clicked)
         self.export_button = QPushButton("Export")
         self.export_button.setDefault(True)
+        self.export_button.setProperty("primary", True)
         self.export_button.clicked.connect(self._export_clicked)
         buttons = QHBoxLayout()
         buttons.addWidget(self.show_button)
@@ -159,6 +163,7 @@ class ExportDialog(QDialog):
         layout.addSpacing(6)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.warnings_title)
         layout.addWidget(self.warnings)
         layout.addStretch(1)
         layout.addLayout(buttons)
@@ -280,6 +285,7 @@ class ExportDialog(QDialog):
         self.result_path = None
         self.show_button.hide()
         self.warnings.hide()
+        self.warnings_title.hide()
         self.progress.setRange(0, 0)
         self.progress.show()
         self.status.setText("Exporting…")
@@ -317,12 +323,13 @@ class ExportDialog(QDialog):
 
     def _succeeded(self, result: ExportResult) -> None:
         self.result_path = result.path
-        self._finish(f"Exported to {result.path}")
+        self._finish(f"Exported “{result.path.name}” to {result.path.parent}.")
         self.export_button.setText("Export again")
         self.show_button.show()
         if result.warnings:
             self.warnings.setPlainText("\n".join(f"• {w}" for w in result.warnings))
             self.warnings.show()
+            self.warnings_title.show()
         self.exported.emit(result)
 
     def show_in_folder(self) -> None:

@@ -32,6 +32,7 @@ from PySide6.QtGui import (
     QPixmap,
     QResizeEvent,
     QTextOption,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import (
     QFrame,
@@ -769,8 +770,11 @@ class ReaderView(QWidget):
     # --- layout ---
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._scroll.viewport() and event.type() == QEvent.Type.Resize:
-            self._relayout()
+        if watched is self._scroll.viewport():
+            if event.type() == QEvent.Type.Resize:
+                self._relayout()
+            elif isinstance(event, QWheelEvent) and self._wheel_zoom(event):
+                return True
         return super().eventFilter(watched, event)
 
     def _relayout(self) -> None:
@@ -795,6 +799,17 @@ class ReaderView(QWidget):
             sheet.setGeometry(round(left + i * page_w), round(top), round(page_w), round(page_h))
         self._empty.setGeometry(0, 0, canvas_w, canvas_h)
 
+    def _wheel_zoom(self, event: QWheelEvent) -> bool:
+        """Ctrl+wheel zooms; returns whether the event was used."""
+        if not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            return False
+        delta = event.angleDelta().y()
+        if delta > 0:
+            self.zoom_in()
+        elif delta < 0:
+            self.zoom_out()
+        return True
+
     # --- keys ---
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -813,5 +828,9 @@ class ReaderView(QWidget):
             self.go_to(self.page_count)
         elif key == Qt.Key.Key_Escape:
             self.leave_requested.emit()
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            bar = self._scroll.verticalScrollBar()
+            step = bar.singleStep() * 4 * (1 if key == Qt.Key.Key_Down else -1)
+            bar.setValue(bar.value() + step)
         else:
             super().keyPressEvent(event)

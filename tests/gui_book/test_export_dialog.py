@@ -41,7 +41,7 @@ async def test_export_a_pdf_from_the_dialog(view: BookView, bundle: Bundle, tmp_
         assert target.read_bytes().startswith(b"%PDF")
         assert len(PdfReader(target).pages) >= 4
         assert steps, "progress reached the dialog"
-        assert dialog.status.text() == f"Exported to {target}"
+        assert dialog.status.text() == f"Exported “pip.pdf” to {target.parent}."
         assert dialog.show_button.isVisible()
         if result.warnings:
             assert dialog.warnings.isVisible()

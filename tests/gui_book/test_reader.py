@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QFontDatabase, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -141,3 +141,21 @@ async def test_dark_mode_keeps_paper_pages_on_a_dark_desk(
         screenshot(view, "review-dark")
     finally:
         apply_theme(qapp, dark=False)
+
+
+async def test_ctrl_wheel_zooms(view: BookView, bundle: Bundle) -> None:
+    await view.open_book(bundle)
+    viewport = view.reader._scroll.viewport()
+    centre = QPointF(viewport.rect().center())
+    wheel = QWheelEvent(
+        centre,
+        viewport.mapToGlobal(centre),
+        QPoint(),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.ControlModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(viewport, wheel)
+    assert view.reader.zoom == 1.25
