@@ -43,6 +43,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPen,
     QPixmap,
+    QResizeEvent,
     QTextLayout,
 )
 from PySide6.QtWidgets import (
@@ -54,6 +55,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
@@ -82,7 +84,7 @@ from studio.core.events import (
 from studio.core.library import BookStore, Bundle
 from studio.core.pipeline import PipelineConfig
 from studio.gui.context import AppContext
-from studio.gui.icons import icon
+from studio.gui.icons import bind_icon, icon
 from studio.gui.images import ImageLoadError, decode_image_bytes, load_qimage
 from studio.gui.theme import SPACING, book_font, current_theme, ui_font
 
@@ -432,6 +434,26 @@ class PageCardList(QListView):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setStyleSheet("QListView::item { background: transparent; }")
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Spread the columns over the whole width instead of leaving a ragged right edge."""
+        self.setGridSize(fitted_grid(usable_width(self), CARD_SIZE, SPACING))
+        super().resizeEvent(event)
+
+
+def usable_width(view: QListView) -> int:
+    """The viewport's width with room for a vertical scroll bar, shown or not."""
+    bar = view.verticalScrollBar()
+    extra = (
+        0 if bar.isVisible() else view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    )
+    return view.viewport().width() - extra - 2
+
+
+def fitted_grid(width: int, item: QSize, gap: int) -> QSize:
+    """A grid cell size that fits whole columns of `item` into `width`."""
+    columns = max(1, (width - gap) // (item.width() + gap))
+    return QSize(max(item.width() + gap, (width - gap) // columns), item.height() + gap)
+
 
 def _format_elapsed(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
@@ -516,13 +538,16 @@ class GenerationView(QWidget):
         self.usage_label = QLabel(format_usage(UsageTotals()))
         self.usage_label.setProperty("role", "muted")
         self.usage_label.setToolTip("Tokens, pictures and estimated cost so far")
-        self.cancel_button = QPushButton(icon("cancel"), "Cancel")
+        self.cancel_button = QPushButton("Cancel")
+        bind_icon(self.cancel_button, "cancel")
         self.cancel_button.setToolTip("Stop everything and keep what is done (Esc)")
         self.cancel_button.clicked.connect(self.cancel)
-        self.open_button = QPushButton(icon("open"), "Open book")
+        self.open_button = QPushButton("Open book")
+        bind_icon(self.open_button, "open", "accent_text")
         self.open_button.setProperty("primary", True)
         self.open_button.clicked.connect(self._open_clicked)
-        self.resume_button = QPushButton(icon("resume"), "Resume")
+        self.resume_button = QPushButton("Resume")
+        bind_icon(self.resume_button, "resume")
         self.resume_button.setToolTip("Finish the pages that are missing or failed")
         self.resume_button.clicked.connect(self.on_resume_clicked)
         for widget in (self.progress, self.count_label, self.elapsed_label, self.usage_label):

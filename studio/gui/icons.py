@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import cache
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtGui import QAction, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QAbstractButton
 
-from studio.gui.theme import current_theme
+from studio.gui.theme import Theme, current_theme, on_theme_changed
 from studio.resources import asset_path
 
 SIZES = (16, 20, 24, 32, 48)
@@ -41,6 +42,33 @@ def _icon(name: str, colour: str) -> QIcon:
 def icon(name: str, colour: str | None = None) -> QIcon:
     """Icon `name` (a file in assets/icons) in `colour`, or the theme's text colour."""
     return _icon(name, colour or current_theme().text)
+
+
+Iconed = QAction | QAbstractButton
+_bound: list[tuple[Iconed, str, str]] = []
+
+
+def bind_icon(target: Iconed, name: str, role: str = "text") -> None:
+    """Give `target` icon `name` in the theme colour `role`, again whenever the theme changes.
+
+    `role` is a Theme field: "text" for ordinary buttons, "accent_text" for primary ones.
+    """
+    target.setIcon(icon(name, getattr(current_theme(), role)))
+    _bound.append((target, name, role))
+
+
+def _refresh(theme: Theme) -> None:
+    alive: list[tuple[Iconed, str, str]] = []
+    for target, name, role in _bound:
+        try:
+            target.setIcon(icon(name, getattr(theme, role)))
+        except RuntimeError:  # the widget or action is gone
+            continue
+        alive.append((target, name, role))
+    _bound[:] = alive
+
+
+on_theme_changed(_refresh)
 
 
 def app_icon() -> QIcon:

@@ -24,7 +24,16 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFontMetrics, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFontMetrics,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -45,7 +54,8 @@ from qasync import asyncSlot
 from studio.core.library import BookSummary, Bundle
 from studio.gui.async_dialog import ask_text, confirm
 from studio.gui.context import AppContext
-from studio.gui.icons import app_icon, icon
+from studio.gui.generation_view import fitted_grid, usable_width
+from studio.gui.icons import app_icon, bind_icon, icon
 from studio.gui.images import ImageLoadError, pixmap_cache
 from studio.gui.theme import SPACING, book_font, current_theme, ui_font
 
@@ -213,6 +223,12 @@ def _two_lines(text: str, metrics: QFontMetrics, width: int) -> str:
     )
 
 
+class TileGrid(QListView):
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.setGridSize(fitted_grid(usable_width(self), TILE, SPACING))
+        super().resizeEvent(event)
+
+
 class LibraryView(QWidget):
     """Covers of every book, with the actions a library needs."""
 
@@ -249,7 +265,8 @@ class LibraryView(QWidget):
         row.addSpacing(SPACING)
         row.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
         row.addStretch(1)
-        self.new_button = QPushButton(icon("new", "#ffffff"), "New book")
+        self.new_button = QPushButton("New book")
+        bind_icon(self.new_button, "new", "accent_text")
         self.new_button.setProperty("primary", True)
         self.new_button.clicked.connect(self.new_requested)
         row.addWidget(self.new_button)
@@ -271,7 +288,8 @@ class LibraryView(QWidget):
         )
         hint.setProperty("role", "muted")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        start = QPushButton(icon("generate", "#ffffff"), "Write your first book")
+        start = QPushButton("Write your first book")
+        bind_icon(start, "generate", "accent_text")
         start.setProperty("primary", True)
         start.clicked.connect(self.new_requested)
         for widget in (art, heading, hint):
@@ -282,7 +300,7 @@ class LibraryView(QWidget):
         return page
 
     def _grid(self) -> QListView:
-        view = QListView()
+        view = TileGrid()
         view.setViewMode(QListView.ViewMode.IconMode)
         view.setResizeMode(QListView.ResizeMode.Adjust)
         view.setMovement(QListView.Movement.Static)
@@ -303,7 +321,8 @@ class LibraryView(QWidget):
 
     def _make_actions(self) -> None:
         def action(name: str, text: str, slot: Callable[[], Any], shortcut: str = "") -> QAction:
-            act = QAction(icon(name), text, self)
+            act = QAction(text, self)
+            bind_icon(act, name)
             if shortcut:
                 act.setShortcut(shortcut)
                 act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

@@ -32,7 +32,7 @@ from studio.core.events import Event, RunFinished
 from studio.core.library import BookStore, Bundle
 from studio.gui.context import AppContext
 from studio.gui.generation_view import GenerationView
-from studio.gui.icons import app_icon, icon
+from studio.gui.icons import app_icon, bind_icon, icon
 from studio.gui.library_view import LibraryView
 from studio.gui.new_book import OFFLINE, ask_new_book, default_engine
 from studio.gui.settings_dialog import edit_settings
@@ -73,7 +73,11 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.library_view)
         self.pages.addWidget(self.generation_view)
         if BookView is not None:
-            self.book_view = BookView(context)
+            try:
+                self.book_view = BookView(context)
+            except Exception:
+                log.exception("The book view could not be built; books open as page cards")
+        if self.book_view is not None:
             self.pages.addWidget(self.book_view)
             self.book_view.book_changed.connect(self.schedule_library_refresh)
         self.pages.currentChanged.connect(self._page_changed)
@@ -108,10 +112,11 @@ class MainWindow(QMainWindow):
         inner.setContentsMargins(SPACING, SPACING - 4, SPACING - 4, SPACING - 4)
         inner.setSpacing(SPACING)
         glyph = QLabel()
-        glyph.setPixmap(icon("offline").pixmap(QSize(22, 22)))
+        glyph.setPixmap(icon("offline", "#4a6a8a").pixmap(QSize(22, 22)))
         self.banner_label = QLabel(OFFLINE_BANNER)
         self.banner_label.setWordWrap(True)
-        settings = QPushButton(icon("settings"), "Open Settings")
+        settings = QPushButton("Open Settings")
+        bind_icon(settings, "settings")
         settings.clicked.connect(self.on_settings)
         dismiss = QToolButton()
         dismiss.setText("✕")
@@ -134,7 +139,8 @@ class MainWindow(QMainWindow):
         shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
         tip: str = "",
     ) -> QAction:
-        act = QAction(icon(name) if name else app_icon(), text, self)
+        act = QAction(text, self)
+        bind_icon(act, name)
         if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
         act.setStatusTip(tip or text.rstrip("…"))

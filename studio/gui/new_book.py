@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -31,7 +32,7 @@ from studio.core.pricing import estimate_book_cost
 from studio.gui.async_dialog import dialog_result
 from studio.gui.context import AppContext
 from studio.gui.icons import icon
-from studio.gui.theme import SPACING
+from studio.gui.theme import SPACING, current_theme
 
 ART_STYLES: dict[str, str] = {
     "Soft watercolour": "soft watercolour picture-book illustration, gentle washes, warm light",
@@ -79,6 +80,7 @@ class NewBookDialog(QDialog):
         self.setMinimumWidth(560)
         s = context.settings
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING * 2)
         layout.setSpacing(SPACING)
         heading = QLabel("What is the story about?")
@@ -123,7 +125,7 @@ class NewBookDialog(QDialog):
         self.generate_button = self.buttons.addButton(
             "Generate", QDialogButtonBox.ButtonRole.AcceptRole
         )
-        self.generate_button.setIcon(icon("generate", "#ffffff"))
+        self.generate_button.setIcon(icon("generate", current_theme().accent_text))
         self.generate_button.setProperty("primary", True)
         self.generate_button.setDefault(True)
         self.buttons.accepted.connect(self.accept)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -55,10 +56,13 @@ LOCAL_SERVERS: tuple[tuple[int, str], ...] = (
 IMAGE_SIZES = ["1024x1024", "1024x1536", "1536x1024", "512x512", "256x256"]
 IMAGE_QUALITIES = ["auto", "low", "medium", "high", "standard", "hd"]
 ENGINES = [
-    ("auto", "Automatic: a provider when a key or local server is set, else offline"),
-    ("offline", "Always offline"),
-    ("openai", "Always the OpenAI-compatible server"),
+    ("auto", "Automatic"),
+    ("offline", "Offline engine"),
+    ("openai", "OpenAI-compatible server"),
 ]
+ENGINE_TIP = (
+    "Automatic uses the server when a key or a local server is set, the offline engine otherwise."
+)
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ async def probe_models(
     return Probe(base_url, True, models, message=f"{shown} offers {len(models)} models.")
 
 
-async def test_connection(base_url: str | None, api_key: str | None, wait_s: float = 8.0) -> Probe:
+async def check_connection(base_url: str | None, api_key: str | None, wait_s: float = 8.0) -> Probe:
     async with aiohttp.ClientSession() as session:
         return await probe_models(session, base_url or OPENAI_URL, api_key, wait_s)
 
@@ -185,8 +189,9 @@ class SettingsDialog(QDialog):
         self.found: list[Probe] = []
         self.key_message: str | None = None
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(620)
+        self.setFixedWidth(640)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING * 2)
         layout.setSpacing(SPACING)
         layout.addWidget(self._endpoints_group())
@@ -221,7 +226,10 @@ class SettingsDialog(QDialog):
 
     @staticmethod
     def _form(group: QGroupBox) -> QFormLayout:
-        form = QFormLayout(group)
+        column = QVBoxLayout(group)
+        column.setSpacing(SPACING // 2)
+        form = QFormLayout()
+        column.addLayout(form)
         form.setHorizontalSpacing(SPACING)
         form.setVerticalSpacing(SPACING - 4)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -262,7 +270,7 @@ class SettingsDialog(QDialog):
         self.probe_label.setWordWrap(True)
         self.probe_label.setProperty("role", "muted")
         self.probe_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("", self.probe_label)
+        group.layout().addWidget(self.probe_label)
         return group
 
     def _key_group(self) -> QGroupBox:
@@ -290,7 +298,7 @@ class SettingsDialog(QDialog):
             if problem
             else "Kept in the system keyring, never in a file or a book."
         )
-        form.addRow("", self.keyring_label)
+        group.layout().addWidget(self.keyring_label)
         return group
 
     def _running_group(self) -> QGroupBox:
@@ -299,6 +307,7 @@ class SettingsDialog(QDialog):
         self.engine_combo = QComboBox()
         for value, label in ENGINES:
             self.engine_combo.addItem(label, value)
+        self.engine_combo.setToolTip(ENGINE_TIP)
         self.size_combo = QComboBox()
         self.size_combo.setEditable(True)
         self.size_combo.addItems(IMAGE_SIZES)
@@ -356,8 +365,14 @@ class SettingsDialog(QDialog):
         self.context.save_settings()
         key = self.key_edit.text().strip()
         if key:
-            self.key_message = store_keyring_key(key)
             self.context.api_key = key
+            problem = keyring_problem()
+            self.key_message = (
+                f"Settings saved. {problem} The key is used until you quit; "
+                "set OPENAI_API_KEY to keep it."
+                if problem
+                else store_keyring_key(key) or "Settings saved; the key is in the system keyring."
+            )
 
     def forget_key(self) -> None:
         self.key_message = store_keyring_key(None)
@@ -385,7 +400,9 @@ class SettingsDialog(QDialog):
 
     async def test(self) -> Probe:
         self.probe_label.setText("Asking the server what it offers…")
-        probe = await test_connection(self.base_url_edit.text().strip() or None, self.current_key())
+        probe = await check_connection(
+            self.base_url_edit.text().strip() or None, self.current_key()
+        )
         wanted = self.text_model_edit.text().strip()
         self.probe_label.setText(describe_probe(probe, wanted))
         return probe

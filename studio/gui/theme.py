@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -79,6 +80,12 @@ DARK = Theme(
 )
 
 _current: Theme = LIGHT
+_listeners: list[Callable[[Theme], None]] = []
+
+
+def on_theme_changed(listener: Callable[[Theme], None]) -> None:
+    """Call `listener` with the new theme whenever it is applied."""
+    _listeners.append(listener)
 
 
 def current_theme() -> Theme:
@@ -158,11 +165,12 @@ def style_sheet(t: Theme) -> str:
     QPushButton[primary="true"] {{ background: {t.accent}; color: {t.accent_text};
                                    border: 1px solid {t.accent}; font-weight: bold; }}
     QPushButton[primary="true"]:disabled {{ background: {t.border}; border-color: {t.border}; }}
-    QLineEdit, QPlainTextEdit, QSpinBox, QDoubleSpinBox, QComboBox {{
-        padding: 5px 8px; border: 1px solid {t.border}; border-radius: 6px; background: {t.base};
+    QLineEdit, QPlainTextEdit {{
+        padding: 4px 8px; border: 1px solid {t.border}; border-radius: 6px; background: {t.base};
         selection-background-color: {t.accent}; selection-color: {t.accent_text}; }}
-    QLineEdit:focus, QPlainTextEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus,
-    QComboBox:focus {{ border: 1px solid {t.accent}; }}
+    QLineEdit {{ min-height: 20px; }}
+    QLineEdit:focus, QPlainTextEdit:focus {{ border: 1px solid {t.accent}; }}
+    QComboBox, QSpinBox, QDoubleSpinBox {{ min-height: 24px; }}
     QProgressBar {{ border: none; border-radius: 4px; background: {t.alt_base}; height: 8px;
                     max-height: 8px; }}
     QProgressBar::chunk {{ background: {t.accent}; border-radius: 4px; }}
@@ -194,6 +202,8 @@ def apply_theme(app: QApplication, *, dark: bool | None = None) -> Theme:
     app.setFont(ui_font(10))
     app.setPalette(palette_for(theme))
     app.setStyleSheet(style_sheet(theme))
+    for listener in list(_listeners):
+        listener(theme)
     return theme
 
 

@@ -6,6 +6,7 @@ Every test fails if it leaves a visible window or a pending asyncio task.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from studio.core.library import Library
 from studio.core.settings import AppSettings
 from studio.gui.context import AppContext
+from studio.gui.main_window import MainWindow
 from studio.gui.theme import apply_theme, load_fonts
 
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "screenshots"
@@ -147,6 +149,22 @@ def screenshot(widget: QWidget, name: str, tmp_path: Path) -> Path:
     assert widget.grab().save(str(path)), f"could not save {path}"
     assert not QImage(str(path)).isNull()
     return path
+
+
+@contextlib.asynccontextmanager
+async def shown(window: MainWindow) -> AsyncIterator[MainWindow]:
+    """Show `window` and shut it down before the test ends.
+
+    Shutting down inside the test matters: qasync runs Qt timers that are still
+    due between pytest-asyncio's steps, outside the running loop.
+    """
+    window.show()
+    try:
+        yield window
+    finally:
+        await window.shutdown()
+        window.close()
+        window.deleteLater()
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
-import pytest_asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -18,7 +17,7 @@ from studio.gui.generation_view import CardState, PageCardDelegate
 from studio.gui.main_window import MainWindow
 from studio.gui.new_book import NewBookDialog
 from tests.fakes import FakeOpenAI, Fault
-from tests.gui.conftest import click, press, wait_for_dialog, wait_until
+from tests.gui.conftest import click, press, shown, wait_for_dialog, wait_until
 
 KEY = "sk-test-0123456789"
 
@@ -35,25 +34,6 @@ def openai_settings(server: FakeOpenAI, pages: int) -> GenerationSettings:
     )
 
 
-@pytest_asyncio.fixture
-async def window_for(
-    make_context: Callable[..., AppContext],
-) -> AsyncIterator[Callable[..., MainWindow]]:
-    windows: list[MainWindow] = []
-
-    def make(**kwargs: object) -> MainWindow:
-        window = MainWindow(make_context(**kwargs))
-        window.show()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        await window.shutdown()
-        window.close()
-        window.deleteLater()
-
-
 def assert_every_card_has_its_picture(window: MainWindow, pages: int) -> None:
     cards = window.generation_view.model.cards
     assert [c.number for c in cards] == list(range(1, pages + 1))
@@ -64,106 +44,106 @@ def assert_every_card_has_its_picture(window: MainWindow, pages: int) -> None:
 
 
 async def test_fake_server_book_shows_every_picture(
-    window_for: Callable[..., MainWindow],
+    make_context: Callable[..., AppContext],
 ) -> None:
     async with FakeOpenAI(pages=5, image_latency=0.05, partial_images=True) as server:
-        window = window_for(api_key=KEY, base_url=server.base_url)
-        finished = await window.generate_new(openai_settings(server, 5))
-        assert isinstance(finished, RunFinished) and finished.outcome == "complete"
-        assert_every_card_has_its_picture(window, 5)
-        view = window.generation_view
-        assert view.count_label.text() == "5 of 5 pictures"
-        assert "tokens" in view.usage_label.text()
-        assert view.open_button.isVisible() and not view.cancel_button.isVisible()
-        assert window.windowTitle().endswith("Story Studio")
-        book = view.store.book if view.store else None
-        assert book is not None and book.is_complete
-        assert Bundle(view.store.bundle.path).load().is_complete  # type: ignore[union-attr]
+        async with shown(MainWindow(make_context(api_key=KEY, base_url=server.base_url))) as window:
+            finished = await window.generate_new(openai_settings(server, 5))
+            assert isinstance(finished, RunFinished) and finished.outcome == "complete"
+            assert_every_card_has_its_picture(window, 5)
+            view = window.generation_view
+            assert view.count_label.text() == "5 of 5 pictures"
+            assert "tokens" in view.usage_label.text()
+            assert view.open_button.isVisible() and not view.cancel_button.isVisible()
+            assert window.windowTitle().endswith("Story Studio")
+            book = view.store.book if view.store else None
+            assert book is not None and book.is_complete
+            assert Bundle(view.store.bundle.path).load().is_complete  # type: ignore[union-attr]
 
 
 async def test_offline_book_from_the_new_book_form(
-    offline_engine: None, window_for: Callable[..., MainWindow]
+    offline_engine: None, make_context: Callable[..., AppContext]
 ) -> None:
-    window = window_for()
-    assert window.banner_holder.isVisible(), "the offline banner is shown without a key"
-    await click(window.library_view.new_button)
-    dialog = await wait_for_dialog(NewBookDialog)
-    assert dialog.engine == "offline"
-    assert not dialog.generate_button.isEnabled()
-    dialog.premise_edit.setPlainText("A hedgehog who is afraid of the dark")
-    dialog.pages_spin.setValue(3)
-    assert "Free" in dialog.estimate_label.text()
-    await click(dialog.generate_button)
-    await wait_until(lambda: window.generation_view.last_finished is not None, 30)
-    await window.generation_view.drain()
-    assert window.generation_view.last_finished.outcome == "complete"  # type: ignore[union-attr]
-    assert_every_card_has_its_picture(window, 3)
+    async with shown(MainWindow(make_context())) as window:
+        assert window.banner_holder.isVisible(), "the offline banner is shown without a key"
+        await click(window.library_view.new_button)
+        dialog = await wait_for_dialog(NewBookDialog)
+        assert dialog.engine == "offline"
+        assert not dialog.generate_button.isEnabled()
+        dialog.premise_edit.setPlainText("A hedgehog who is afraid of the dark")
+        dialog.pages_spin.setValue(3)
+        assert "Free" in dialog.estimate_label.text()
+        await click(dialog.generate_button)
+        await wait_until(lambda: window.generation_view.last_finished is not None, 30)
+        await window.generation_view.drain()
+        assert window.generation_view.last_finished.outcome == "complete"  # type: ignore[union-attr]
+        assert_every_card_has_its_picture(window, 3)
 
 
 async def test_failed_page_shows_reason_and_retry_draws_it(
-    window_for: Callable[..., MainWindow],
+    make_context: Callable[..., AppContext],
 ) -> None:
     async with FakeOpenAI(pages=4) as server:
         server.inject(Fault.CONTENT_POLICY, endpoint="images", match="(page 3)", times=50)
-        window = window_for(api_key=KEY, base_url=server.base_url)
-        finished = await window.generate_new(openai_settings(server, 4))
-        assert finished is not None and finished.outcome == "failed_pages"
-        model = window.generation_view.model
-        failed = model.card(3)
-        assert failed is not None and failed.state is CardState.FAILED
-        assert failed.reason and "refused" in failed.reason.lower()
-        assert "refused" in window.generation_view.status_label.text() or finished.message
-        assert all(model.card(n).has_picture for n in (1, 2, 4))  # type: ignore[union-attr]
+        async with shown(MainWindow(make_context(api_key=KEY, base_url=server.base_url))) as window:
+            finished = await window.generate_new(openai_settings(server, 4))
+            assert finished is not None and finished.outcome == "failed_pages"
+            model = window.generation_view.model
+            failed = model.card(3)
+            assert failed is not None and failed.state is CardState.FAILED
+            assert failed.reason and "refused" in failed.reason.lower()
+            assert "refused" in window.generation_view.status_label.text() or finished.message
+            assert all(model.card(n).has_picture for n in (1, 2, 4))  # type: ignore[union-attr]
 
-        server.clear_faults()
-        view = window.generation_view.list_view
-        rect = view.visualRect(model.index(2))
-        button = PageCardDelegate.retry_rect(rect)
-        await click(view.viewport(), button.center())
-        await wait_until(lambda: model.card(3).has_picture, 10, "page 3 redrawn")  # type: ignore[union-attr]
-        assert model.card(3).state is CardState.DONE  # type: ignore[union-attr]
-        await wait_until(lambda: not window.generation_view._retries)
-        store = window.generation_view.store
-        assert store is not None and store.bundle.load().is_complete
+            server.clear_faults()
+            view = window.generation_view.list_view
+            rect = view.visualRect(model.index(2))
+            button = PageCardDelegate.retry_rect(rect)
+            await click(view.viewport(), button.center())
+            await wait_until(lambda: model.card(3).has_picture, 10, "page 3 redrawn")  # type: ignore[union-attr]
+            assert model.card(3).state is CardState.DONE  # type: ignore[union-attr]
+            await wait_until(lambda: not window.generation_view._retries)
+            store = window.generation_view.store
+            assert store is not None and store.bundle.load().is_complete
 
 
 async def test_cancel_stops_at_once_and_keeps_what_is_done(
-    window_for: Callable[..., MainWindow],
+    make_context: Callable[..., AppContext],
 ) -> None:
     async with FakeOpenAI(pages=6, image_latency=30) as server:
-        window = window_for(api_key=KEY, base_url=server.base_url)
-        run = asyncio.ensure_future(window.generate_new(openai_settings(server, 6)))
-        model = window.generation_view.model
-        await wait_until(lambda: any(c.state is CardState.DRAWING for c in model.cards), 10)
-        assert window.cancel_action.isEnabled()
-        assert window.cancel_action.shortcut().toString() == "Esc"
-        window.activateWindow()
-        await wait_until(window.isActiveWindow, 2, "the window to become active")
-        started = asyncio.get_running_loop().time()
-        await press(window, Qt.Key.Key_Escape)
-        result = await asyncio.wait_for(run, 3)
-        assert asyncio.get_running_loop().time() - started < 1.5
-        assert result is None
-        assert not window.generation_view.is_running
-        assert "Cancelled" in window.generation_view.status_label.text()
-        store = window.generation_view.store
-        assert store is not None
-        book = store.bundle.load()
-        assert book.plan_status is PlanStatus.DONE and len(book.pages) == 6
-        assert all(p.image.status is not ImageStatus.RUNNING for p in book.pages)
-        assert window.generation_view.resume_button.isVisible()
+        async with shown(MainWindow(make_context(api_key=KEY, base_url=server.base_url))) as window:
+            run = asyncio.ensure_future(window.generate_new(openai_settings(server, 6)))
+            model = window.generation_view.model
+            await wait_until(lambda: any(c.state is CardState.DRAWING for c in model.cards), 10)
+            assert window.cancel_action.isEnabled()
+            assert window.cancel_action.shortcut().toString() == "Esc"
+            window.activateWindow()
+            await wait_until(window.isActiveWindow, 2, "the window to become active")
+            started = asyncio.get_running_loop().time()
+            await press(window, Qt.Key.Key_Escape)
+            result = await asyncio.wait_for(run, 3)
+            assert asyncio.get_running_loop().time() - started < 1.5
+            assert result is None
+            assert not window.generation_view.is_running
+            assert "Cancelled" in window.generation_view.status_label.text()
+            store = window.generation_view.store
+            assert store is not None
+            book = store.bundle.load()
+            assert book.plan_status is PlanStatus.DONE and len(book.pages) == 6
+            assert all(p.image.status is not ImageStatus.RUNNING for p in book.pages)
+            assert window.generation_view.resume_button.isVisible()
 
 
 @pytest.mark.parametrize("pages", [40])
 async def test_many_pages_stay_a_lazy_list(
-    window_for: Callable[..., MainWindow], pages: int
+    make_context: Callable[..., AppContext], pages: int
 ) -> None:
     async with FakeOpenAI(pages=pages) as server:
-        window = window_for(api_key=KEY, base_url=server.base_url)
-        settings = openai_settings(server, pages).model_copy(update={"concurrency": 16})
-        finished = await window.generate_new(settings)
-        assert finished is not None and finished.outcome == "complete"
-        assert window.generation_view.model.rowCount() == pages
-        # one list view, no widget per page
-        assert len(window.generation_view.findChildren(QApplication.instance().__class__)) == 0
-        assert_every_card_has_its_picture(window, pages)
+        async with shown(MainWindow(make_context(api_key=KEY, base_url=server.base_url))) as window:
+            settings = openai_settings(server, pages).model_copy(update={"concurrency": 16})
+            finished = await window.generate_new(settings)
+            assert finished is not None and finished.outcome == "complete"
+            assert window.generation_view.model.rowCount() == pages
+            # one list view, no widget per page
+            assert len(window.generation_view.findChildren(QApplication.instance().__class__)) == 0
+            assert_every_card_has_its_picture(window, pages)

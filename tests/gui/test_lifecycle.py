@@ -131,7 +131,7 @@ def test_sigterm_mid_generation_exits_zero_and_silent(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "the book never started"
                 time.sleep(0.1)
             process.send_signal(signal.SIGTERM)
-            out, err = process.communicate(timeout=20)
+            _out, err = process.communicate(timeout=20)
         finally:
             if process.poll() is None:
                 process.kill()
@@ -145,6 +145,6 @@ def test_sigterm_mid_generation_exits_zero_and_silent(tmp_path: Path) -> None:
 
 def test_autoquit_when_idle_exits_zero_and_silent(tmp_path: Path) -> None:
     process = _studio(_studio_env(tmp_path, STUDIO_AUTOQUIT_AFTER="1"))
-    out, err = process.communicate(timeout=30)
+    _out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err.decode()
     assert err.decode() == ""
