@@ -35,7 +35,9 @@ def run_child(
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
-        tail = (done.stderr or done.stdout)[-2000:]
-        raise RuntimeError(f"gui_child {mode} failed ({done.returncode}): {tail}")
+        text = done.stderr or done.stdout
+        fatal = [line for line in text.splitlines() if "Fatal Python error" in line]
+        summary = fatal[0].strip() if fatal else text[-2000:]
+        raise RuntimeError(f"gui_child {mode} failed ({done.returncode}): {summary}")
     result: dict[str, Any] = json.loads(lines[-1])
     return result

@@ -170,6 +170,12 @@ async def _until(check: Any, limit: float = 30.0) -> float:
     return time.perf_counter() - start
 
 
+def _settled(view: Any, number: int) -> bool:
+    """The page is shown and its picture's load is over (the sheet keeps the old one till then)."""
+    sheet = view.reader.sheet_for(number)
+    return sheet is not None and not view._tasks._tasks and sheet.picture.has_picture
+
+
 async def book(args: dict[str, Any]) -> dict[str, Any]:
     """Open a bundle in the main window's BookView and page through all of it."""
     from studio.core.library import Bundle
@@ -203,7 +209,8 @@ async def book(args: dict[str, Any]) -> dict[str, Any]:
     flips: list[float] = []
     for number in range(2, reader.page_count + 1):
         reader.next_page()
-        flips.append(await _until(showing(number)))
+        flips.append(await _until(lambda n=number: _settled(view, n)))
+        await asyncio.sleep(0)  # let it paint
     beats = heartbeat.stop()
     pages = reader.page_count
     await view.close_book()
