@@ -128,5 +128,5 @@ def assert_consistent(bundle: Path) -> dict[str, Any]:
 
 
 def leftovers(root: Path) -> list[Path]:
-    """Half-written files: temporaries of atomic writes and unfinished imports."""
-    return [p for p in root.rglob("*") if p.name.endswith((".tmp", ".copying"))]
+    """Half-written files: temporaries of atomic writes, exports and unfinished imports."""
+    return [p for p in root.rglob("*") if p.name.endswith((".tmp", ".part", ".copying", ".old"))]
