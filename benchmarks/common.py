@@ -37,6 +37,7 @@ class Preset:
     rate_limit: int
     rate_window: float
     heartbeat_ms: float = 5.0
+    idle_seconds: float = 2.0
 
     def sim_config(self, **changes: Any) -> SimConfig:
         return replace(self.sim, **changes)
@@ -57,15 +58,16 @@ PRESETS = {
     ),
     "quick": Preset(
         name="quick",
-        book_pages=(12,),
-        first_page_pages=12,
-        sim=SimConfig(tokens_per_second=300, image_latency=0.6, image_jitter=0.1),
-        smooth_pages=12,
-        big_pages=60,
-        startup_repeats=2,
-        rate_pages=12,
-        rate_limit=4,
-        rate_window=2.0,
+        book_pages=(8,),
+        first_page_pages=8,
+        sim=SimConfig(tokens_per_second=400, image_latency=0.5, image_jitter=0.1),
+        smooth_pages=8,
+        big_pages=40,
+        startup_repeats=1,
+        rate_pages=8,
+        rate_limit=3,
+        rate_window=1.5,
+        idle_seconds=1.0,
     ),
     "tiny": Preset(
         name="tiny",
@@ -78,6 +80,7 @@ PRESETS = {
         rate_pages=4,
         rate_limit=2,
         rate_window=0.5,
+        idle_seconds=0.3,
     ),
 }
 

@@ -30,6 +30,7 @@ def run(preset: Preset) -> Outcome:
                     "pages": pages,
                     "variant": variant,
                     "heartbeat_ms": preset.heartbeat_ms,
+                    "idle_seconds": preset.idle_seconds,
                 },
             )
         beats = result["heartbeat"]
