@@ -92,7 +92,9 @@ def _flatten(img: Image.Image) -> Image.Image:
 
 def encode_jpeg(img: Image.Image, quality: int = 88) -> bytes:
     out = io.BytesIO()
-    _flatten(img).save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    # Plain baseline JPEG: optimize/progressive hold the interpreter lock several
+    # times longer in the worker thread, which the window feels as stutter.
+    _flatten(img).save(out, "JPEG", quality=quality)
     return out.getvalue()
 
 

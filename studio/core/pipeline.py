@@ -419,8 +419,7 @@ class Pipeline:
                 rate_limited += 1
                 last = str(err)
                 self._set_status(number, ImageStatus.PENDING, None)
-                await asyncio.sleep(self.limiter.penalize(err.retry_after))
-                continue
+                continue  # the limiter holds the next attempt until the server has room
             except ContentRejected as err:
                 self._fail(number, str(err))
                 return
@@ -455,7 +454,7 @@ class Pipeline:
         request = image_request(book, book.page(number), prompt)
         if self._sheet_bytes:
             request = _with_reference(request, self._sheet_bytes)
-        async with self.limiter:
+        async with self.limiter as slot:
             self._set_status(number, ImageStatus.RUNNING, None)
             self._emit(ImageStarted(number=number))
             self._save_soon()
@@ -463,10 +462,14 @@ class Pipeline:
             def partial(data: bytes) -> None:
                 self._emit(ImagePartial(number=number, data=data))
 
-            result = await asyncio.wait_for(
-                self.images.generate(request, partial), self.config.call_timeout
-            )
-        self.limiter.succeeded()
+            try:
+                result = await asyncio.wait_for(
+                    self.images.generate(request, partial), self.config.call_timeout
+                )
+            except RateLimited as err:
+                self.limiter.penalize(err.retry_after, slot)
+                raise
+        self.limiter.succeeded(slot)
         self._record(result.usage)
         return result.data, request
 
@@ -632,7 +635,7 @@ class Pipeline:
             except RateLimited as err:
                 if attempt >= self.config.max_rate_limited:
                     raise
-                await asyncio.sleep(self.limiter.penalize(err.retry_after))
+                await asyncio.sleep(err.retry_after or backoff_delay(attempt, 1.0))
             except (TransientError, TimeoutError) as err:
                 if attempt >= self.config.max_attempts:
                     raise TransientError(_reason(err)) from err
