@@ -94,7 +94,7 @@ class BookView(QWidget):
         self._bundle: Bundle | None = None
         self._full_screen = False
         self.document = BookDocument(context, self)
-        self.document.emit_event = self.apply_event
+        self.document.event_emitted.connect(self.apply_event)
         self.document.page_updated.connect(self._page_updated)
         self.document.failed.connect(self.show_notice)
         self.document.busy_changed.connect(self._busy_changed)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -184,6 +183,8 @@ class BookDocument(QObject):
     """A page changed (0: the whole book)."""
     busy_changed = Signal(int)
     saved = Signal()
+    event_emitted = Signal(object)
+    """A pipeline event of a rewrite or redraw this document started."""
     failed = Signal(str)
     """Something the person asked for did not work; the text says why."""
 
@@ -192,7 +193,6 @@ class BookDocument(QObject):
         self._context = context
         self.store: BookStore | None = None
         self.undo_stack = QUndoStack(self)
-        self.emit_event: Callable[[Event], None] | None = None
         self.busy: dict[int, str] = {}
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self._save_from_timer)
@@ -404,8 +404,7 @@ class BookDocument(QObject):
         return services.pipeline(store, emit=self._emit)
 
     def _emit(self, event: Event) -> None:
-        if self.emit_event is not None:
-            self.emit_event(event)
+        self.event_emitted.emit(event)
 
 
 # --- The page panel --------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The reader: a book's pages large, one at a time or as a two-page spread.
 
-Pictures are read and scaled as `QImage` in the context's executor; only the
-conversion to `QPixmap` and the painting happen on the GUI thread. Page text
-comes from a model and is shown strictly as plain text.
+Pictures are read and scaled as `QImage` in the context's executor; the GUI
+thread only paints the ready-scaled image. Widgets keep `QImage`s, never
+`QPixmap`s: a pixmap must be freed on the GUI thread, and Python's cycle
+collector may run on any thread. Page text is shown strictly as plain text.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
-    QPixmap,
     QResizeEvent,
     QTextOption,
     QWheelEvent,
@@ -144,9 +144,11 @@ def decode_qimage(data: bytes) -> QImage:
 
 
 def scale_qimage(image: QImage, size: QSize) -> QImage:
-    return image.scaled(
+    """Scale for painting 1:1, in the format the raster engine blits fastest."""
+    scaled = image.scaled(
         size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
     )
+    return scaled.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
 
 
 class ImageCache:
@@ -198,7 +200,7 @@ class PictureView(QWidget):
         self._cache = cache
         self._tasks = tasks
         self._source: QImage | None = None
-        self._pixmap: QPixmap | None = None
+        self._shown: QImage | None = None
         self._placeholder = ""
         self._faded = False
         self._rescale: asyncio.Task[Any] | None = None
@@ -217,7 +219,7 @@ class PictureView(QWidget):
         self, image: QImage | None, placeholder: str = "", *, faded: bool = False
     ) -> None:
         self._source = image if image is not None and not image.isNull() else None
-        self._pixmap = QPixmap.fromImage(self._source) if self._source is not None else None
+        self._shown = self._source
         self._placeholder = placeholder
         self._faded = faded
         self._timer.start()
@@ -251,22 +253,22 @@ class PictureView(QWidget):
     async def _rescaled(self, source: QImage, size: QSize) -> None:
         scaled = await self._cache.scale(source, size)
         if source is self._source and not scaled.isNull():
-            self._pixmap = QPixmap.fromImage(scaled)
+            self._shown = scaled
             self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        if self._pixmap is None:
+        if self._shown is None:
             self._paint_placeholder(painter)
             return
         target = self.target_rect()
         if self._faded:
             painter.setOpacity(0.55)
-        if self._pixmap.size() == target.size():
-            painter.drawPixmap(target.topLeft(), self._pixmap)
+        if self._shown.size() == target.size():
+            painter.drawImage(target.topLeft(), self._shown)
         else:
-            painter.drawPixmap(target, self._pixmap)
+            painter.drawImage(target, self._shown)
         if self._placeholder:
             painter.setOpacity(1.0)
             self._paint_caption(painter, target)

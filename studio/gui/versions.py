@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -56,7 +56,7 @@ class VersionsPanel(QWidget):
         self._cache = cache
         self._tasks = tasks
         self.number = 0
-        self._thumbs: dict[str, QPixmap] = {}
+        self._thumbs: dict[str, QImage] = {}
 
         self.texts = QListWidget()
         self.texts.setObjectName("text_versions")
@@ -154,7 +154,6 @@ class VersionsPanel(QWidget):
             item = QListWidgetItem(f"{_when(version.created_at)}\n{_snippet(version.text)}")
             item.setData(Qt.ItemDataRole.UserRole, index)
             item.setData(Qt.ItemDataRole.UserRole + 1, version.text)
-            item.setToolTip(version.text)
             self.texts.addItem(item)
         self.no_texts.setVisible(not page.text_history)
 
@@ -200,15 +199,15 @@ class VersionsPanel(QWidget):
             path = bundle.image_path(name)
         except BookFileError:
             return
-        pixmap = self._thumbs.get(str(path))
-        if pixmap is None:
+        image = self._thumbs.get(str(path))
+        if image is None:
             image = await self._cache.get(path, THUMB_EDGE * 2)
             if image.isNull():
                 return
+            self._thumbs[str(path)] = image
+        if number == self.number and button in self.picture_buttons:
             pixmap = QPixmap.fromImage(image)
             pixmap.setDevicePixelRatio(2.0)
-            self._thumbs[str(path)] = pixmap
-        if number == self.number and button in self.picture_buttons:
             button.setIcon(QIcon(pixmap))
 
     def _selected(self, widget: QListWidget) -> int | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import io
 import math
 import os
@@ -25,6 +26,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 import pytest
 import pytest_asyncio
 import qasync
+import shiboken6
 from PIL import Image, ImageDraw
 from PySide6.QtWidgets import QApplication
 
@@ -186,6 +188,17 @@ def themed_app(qapp: QApplication) -> QApplication:
     return qapp
 
 
+@pytest.fixture(autouse=True)
+def earlier_loops_collected() -> None:
+    """Collect the qasync loops of earlier tests here, on the GUI thread.
+
+    A closed loop stays in reference cycles with QObjects that own Qt timers. If
+    the cycle collector first runs in a worker thread (a picture being painted),
+    Qt cannot stop those timers there and later fires one at a deleted object.
+    """
+    gc.collect()
+
+
 @pytest_asyncio.fixture(autouse=True)
 async def nothing_left_behind() -> AsyncIterator[None]:
     """Fail a test that leaves a window open or an asyncio task running."""
@@ -239,8 +252,7 @@ async def view(context: AppContext) -> AsyncIterator[BookView]:
     yield widget
     await widget.close_book()
     widget.close()
-    widget.deleteLater()
-    await asyncio.sleep(0)
+    shiboken6.delete(widget)
 
 
 async def wait_until(predicate: Callable[[], object], seconds: float = 5.0) -> None:
