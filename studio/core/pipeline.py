@@ -52,7 +52,7 @@ from studio.core.events import (
     TitleReady,
     UsageUpdated,
 )
-from studio.core.library import BookStore, StorageError
+from studio.core.library import BookStore, Bundle, StorageError
 from studio.core.limits import AdaptiveLimiter, backoff_delay
 from studio.core.pricing import estimate_image_cost, estimate_text_cost
 from studio.core.prompting import image_request, sheet_prompt
@@ -474,9 +474,7 @@ class Pipeline:
         return result.data, request
 
     async def _store_image(self, number: int, data: bytes, prompt: str) -> None:
-        loop = asyncio.get_running_loop()
-        rendered = await loop.run_in_executor(self._executor, imaging.make_renditions, data)
-        version = await self._write_renditions(f"p{number:03d}", rendered, prompt)
+        version = await self._render_and_write(f"p{number:03d}", data, prompt)
         illustration = self.book.page(number).image
         if illustration.current is not None:
             illustration.history.append(illustration.current)
@@ -491,23 +489,19 @@ class Pipeline:
             )
         )
 
-    async def _write_renditions(
-        self, stem: str, rendered: imaging.Renditions, prompt: str
-    ) -> ImageVersion:
+    async def _render_and_write(self, stem: str, data: bytes, prompt: str) -> ImageVersion:
+        """Verify, make renditions and write all three files, in one executor job."""
+        loop = asyncio.get_running_loop()
         tag = f"{stem}-{secrets.token_hex(3)}"
-        version = ImageVersion(
-            original=f"{tag}.{rendered.info.extension}",
-            display=f"{tag}-display.jpg",
-            thumbnail=f"{tag}-thumb.jpg",
-            prompt=prompt,
-            model=self.images.model,
-            width=rendered.info.width,
-            height=rendered.info.height,
+        return await loop.run_in_executor(
+            self._executor,
+            _render_and_write,
+            self.store.bundle,
+            tag,
+            data,
+            prompt,
+            self.images.model,
         )
-        await self.store.write_image(version.original, rendered.original)
-        await self.store.write_image(version.display, rendered.display)
-        await self.store.write_image(version.thumbnail, rendered.thumbnail)
-        return version
 
     def _set_status(self, number: int, status: ImageStatus, error: str | None) -> None:
         illustration = self.book.page(number).image
@@ -568,9 +562,9 @@ class Pipeline:
         async with self.limiter:
             result = await asyncio.wait_for(self.images.generate(request), self.config.call_timeout)
         self._record(result.usage)
-        loop = asyncio.get_running_loop()
-        rendered = await loop.run_in_executor(self._executor, imaging.make_renditions, result.data)
-        book.character_sheet = await self._write_renditions("characters", rendered, request.prompt)
+        book.character_sheet = await self._render_and_write(
+            "characters", result.data, request.prompt
+        )
         self._save_soon()
         self._emit(
             CharacterSheetReady(
@@ -640,6 +634,25 @@ class Pipeline:
                 if attempt >= self.config.max_attempts:
                     raise TransientError(_reason(err)) from err
                 await asyncio.sleep(backoff_delay(attempt, self.config.backoff_base))
+
+
+def _render_and_write(
+    bundle: Bundle, tag: str, data: bytes, prompt: str, model: str
+) -> ImageVersion:
+    rendered = imaging.make_renditions(data)
+    version = ImageVersion(
+        original=f"{tag}.{rendered.info.extension}",
+        display=f"{tag}-display.jpg",
+        thumbnail=f"{tag}-thumb.jpg",
+        prompt=prompt,
+        model=model,
+        width=rendered.info.width,
+        height=rendered.info.height,
+    )
+    bundle.write_image(version.original, rendered.original)
+    bundle.write_image(version.display, rendered.display)
+    bundle.write_image(version.thumbnail, rendered.thumbnail)
+    return version
 
 
 def _new_page(number: int, plan: PagePlan) -> Page:
