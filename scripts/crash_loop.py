@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -114,11 +115,22 @@ def _snapshot(bundle: Path) -> tuple[dict[int, str], str]:
     return done, point
 
 
-def _run_killed(cmd: list[str], env: dict[str, str], delay: float, log: Path) -> bool:
-    """Start `cmd`, SIGKILL it after `delay` seconds. True if it was killed, False if done."""
+def _run_killed(
+    cmd: list[str],
+    env: dict[str, str],
+    log: Path,
+    delay: float,
+    started: Callable[[], bool] | None,
+) -> bool:
+    """Run `cmd` and SIGKILL it `delay` seconds after `started()` turns true (or after
+    launch when `started` is None). True if it was killed, False if it finished first."""
     with log.open("ab") as err:
         proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
         try:
+            if started is not None:
+                deadline = time.monotonic() + 120
+                while not started() and proc.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.005)
             proc.wait(timeout=delay)
             return False
         except subprocess.TimeoutExpired:
@@ -127,13 +139,29 @@ def _run_killed(cmd: list[str], env: dict[str, str], delay: float, log: Path) ->
             return True
 
 
+def _watch(library: Path, before: set[Path], bundle: Path | None) -> Callable[[], bool]:
+    """True once the run has written something: a new bundle, or a changed book.json."""
+    if bundle is None:
+        return lambda: bool(_bundles(library) - before)
+    book_file = bundle / "book.json"
+    stamp = _mtime(book_file)
+    return lambda: _mtime(book_file) != stamp
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def run(
     kills: int,
     *,
     engine: str = "offline",
     pages: int = 4,
     kills_per_book: int = 3,
-    max_delay: float = 3.0,
+    max_delay: float = 6.0,
     seed: int | None = None,
     workdir: Path | None = None,
 ) -> Report:
@@ -211,7 +239,12 @@ def _one_book(
     book_kills = 0
     cmd = generate
     while book_kills < kills_per_book:
-        killed = _run_killed(cmd, env, rng.uniform(0.05, max_delay), log)
+        # Most kills land a random time after the run started writing (the bundle
+        # appeared, or book.json changed); some land blind, from launch, to hit start-up.
+        started: Callable[[], bool] | None = _watch(library, before, bundle)
+        if rng.random() < 0.2:
+            started = None
+        killed = _run_killed(cmd, env, log, rng.uniform(0.0, max_delay), started)
         if bundle is None:
             new = _bundles(library) - before
             bundle = new.pop() if new else None
@@ -222,7 +255,8 @@ def _one_book(
         report.kills += 1
         if bundle is None:
             report.kills_before_bundle += 1
-            continue  # nothing was on disk yet; generate again
+            book_kills -= 1  # nothing was on disk yet: generate again, this kill is extra
+            continue
         try:
             done, point = _snapshot(bundle)
         except AssertionError as err:
@@ -281,7 +315,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=4)
     parser.add_argument("--kills-per-book", type=int, default=3)
     parser.add_argument(
-        "--max-delay", type=float, default=3.0, help="latest kill, seconds after start"
+        "--max-delay",
+        type=float,
+        default=3.0,
+        help="latest kill, seconds after the run starts writing",
     )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the library here")
