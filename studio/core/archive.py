@@ -148,7 +148,7 @@ def import_archive(archive: Path, library: Library) -> Bundle:
             plan = _plan(zf)
             book = _read_book(zf, plan, archive)
             return _install(zf, plan, book, library)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+        except (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError) as err:
             raise ArchiveRejected(f"{archive.name} is damaged ({err}).") from err
         except NotImplementedError as err:
             raise ArchiveRejected(
@@ -163,7 +163,7 @@ def _open(archive: Path) -> zipfile.ZipFile:
         raise ArchiveRejected(f"{archive} does not exist.") from err
     except IsADirectoryError as err:
         raise ArchiveRejected(f"{archive} is a folder, not a .storybook.zip archive.") from err
-    except (zipfile.BadZipFile, EOFError) as err:
+    except (zipfile.BadZipFile, EOFError, UnicodeDecodeError) as err:
         raise ArchiveRejected(f"{archive.name} is damaged or not a zip archive ({err}).") from err
     except OSError as err:
         raise ArchiveRejected(f"{archive} cannot be read ({err.strerror or err}).") from err

@@ -416,3 +416,31 @@ def test_page_numbers_that_do_not_match_their_order_are_refused_or_mended(
     except BookFileError:
         return
     assert [p.number for p in book.pages] == list(range(1, len(book.pages) + 1))
+
+
+# --- Found by the fuzzer -------------------------------------------------------------
+
+
+def _utf8_named_archive(break_at: str) -> bytes:
+    """A valid book whose first picture has a non-ASCII name, broken in one header."""
+    book = json.loads(json.dumps(SAMPLE))
+    book["pages"][0]["image"]["current"]["original"] = "é1.png"
+    images = dict(SAMPLE_IMAGES)
+    images["é1.png"] = images.pop("p1.png")
+    raw = bytearray(
+        _zip(
+            {"book.json": json.dumps(book).encode()} | {f"images/{k}": v for k, v in images.items()}
+        )
+    )
+    name = "images/é1".encode()
+    hits = [i for i in range(len(raw)) if raw[i : i + len(name)] == name]
+    raw[hits[0 if break_at == "local" else -1] + 7] = 0x80  # the first byte of "é" turns invalid
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("break_at", ["central", "local"])
+def test_a_name_flagged_utf8_that_is_not_is_refused(break_at: str, tmp_path: Path) -> None:
+    library = Library(tmp_path / "lib")
+    with pytest.raises(ArchiveRejected):
+        import_archive(_write(tmp_path, _utf8_named_archive(break_at)), library)
+    assert not library.root.exists() or not any(library.root.iterdir())
