@@ -122,6 +122,7 @@ class Pipeline:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._group: asyncio.TaskGroup | None = None
         self._budget_noted = False
+        self._last_failure: dict[int, str] = {}
         self._reserved = 0.0
         """Estimated cost of calls in flight, counted against the budget before they finish."""
         self._sheet: asyncio.Event | None = None
@@ -164,9 +165,9 @@ class Pipeline:
             raise
         if stopped is not None:
             return await self._finish(Outcome.STOPPED, stopped)
-        page = self.book.page(number)
-        if page.image.status is ImageStatus.FAILED:
-            return RunFinished(outcome=Outcome.FAILED_PAGES, message=page.image.error or "")
+        failure = self._last_failure.pop(number, None)
+        if failure is not None:
+            return RunFinished(outcome=Outcome.FAILED_PAGES, message=failure)
         return RunFinished(outcome=Outcome.COMPLETE, message="")
 
     async def _in_group(self, body: Callable[[], Awaitable[None]]) -> str | None:
@@ -207,8 +208,9 @@ class Pipeline:
 
     async def _finish(self, outcome: Outcome, message: str) -> RunFinished:
         for page in self.book.pages:
-            if page.image.status is ImageStatus.RUNNING:
-                page.image.status = ImageStatus.PENDING
+            if page.image.status in (ImageStatus.RUNNING, ImageStatus.PENDING):
+                has_picture = page.image.current is not None
+                page.image.status = ImageStatus.DONE if has_picture else ImageStatus.PENDING
         try:
             await self.store.save()
         except StorageError as err:
@@ -508,7 +510,13 @@ class Pipeline:
         illustration.status, illustration.error = status, error
 
     def _fail(self, number: int, reason: str) -> None:
-        self._set_status(number, ImageStatus.FAILED, reason)
+        """Mark the picture failed; a page that already has a picture keeps it."""
+        self._last_failure[number] = reason
+        has_picture = self.book.page(number).image.current is not None
+        if has_picture:
+            self._set_status(number, ImageStatus.DONE, None)
+        else:
+            self._set_status(number, ImageStatus.FAILED, reason)
         self._save_soon()
         self._emit(ImageFailed(number=number, reason=reason))
 

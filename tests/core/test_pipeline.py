@@ -14,6 +14,7 @@ from studio.core.config import resolve
 from studio.core.events import (
     BudgetReached,
     Event,
+    ImageFailed,
     ImagePartial,
     ImageReady,
     PageTextReady,
@@ -312,3 +313,21 @@ async def test_regenerating_text_keeps_the_old_text(
         page = await pipeline.regenerate_text(2, "make it rhyme")
     assert page.text != old
     assert bundle.load().pages[1].text_history[-1].text == old
+
+
+async def test_a_failed_redraw_keeps_the_page_picture(
+    tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    bundle = new_bundle(tmp_path, fake_openai, pages=2, image_model="dall-e-3")
+    await run_pipeline(bundle)
+    before = bundle.load().pages[0].image.current
+    fake_openai.inject(Fault.CONTENT_POLICY, endpoint="images", times=5)
+    run = await run_pipeline(
+        bundle, method="regenerate_image", number=1, prompt="A forbidden picture."
+    )
+    assert run.finished.outcome == Outcome.FAILED_PAGES
+    assert "refused" in run.finished.message
+    page = run.book.pages[0]
+    assert page.image.status is ImageStatus.DONE
+    assert page.image.current == before
+    assert any(isinstance(e, ImageFailed) for e in run.events)
