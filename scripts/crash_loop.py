@@ -56,6 +56,8 @@ class Report:
     leftover_tmp_files: int = 0
     """Temporary files of writes cut off by SIGKILL, still in the bundle at the end."""
     complete_books: int = 0
+    max_delay: float = 0.0
+    """Kills land up to this many seconds after a run's first write."""
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -148,6 +150,28 @@ def _watch(library: Path, before: set[Path], bundle: Path | None) -> Callable[[]
     return lambda: _mtime(book_file) != stamp
 
 
+def _calibrate(
+    studio: list[str], env: dict[str, str], library: Path, args: list[str], pages: int, log: Path
+) -> float:
+    """How long a whole run takes here, from its first write to its exit, plus 10%.
+
+    Kills land uniformly in that window, so every phase (story streaming, pictures
+    in flight, saving at the end) is hit however fast or loaded the machine is.
+    """
+    before = _bundles(library)
+    cmd = [*studio, "--library", str(library), "generate", "calibration", "--pages", str(pages)]
+    with log.open("ab") as err:
+        proc = subprocess.Popen(
+            [*cmd, *args], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err
+        )
+        while not (_bundles(library) - before) and proc.poll() is None:
+            time.sleep(0.005)
+        first_write = time.monotonic()
+        if proc.wait(timeout=600) != 0:
+            raise SystemExit(f"the calibration run failed; see {log}")
+    return 1.1 * (time.monotonic() - first_write)
+
+
 def _mtime(path: Path) -> int:
     try:
         return path.stat().st_mtime_ns
@@ -161,7 +185,7 @@ def run(
     engine: str = "offline",
     pages: int = 4,
     kills_per_book: int = 3,
-    max_delay: float = 6.0,
+    max_delay: float = 0.0,
     seed: int | None = None,
     workdir: Path | None = None,
 ) -> Report:
@@ -191,6 +215,9 @@ def run(
             ]
         env = _env(root / "home", extra)
         studio = [sys.executable, "-m", "studio"]
+        if max_delay <= 0:
+            max_delay = _calibrate(studio, env, library, engine_args, pages, log)
+        report.max_delay = round(max_delay, 2)
         while report.kills < kills:
             report.books += 1
             _one_book(

@@ -25,7 +25,7 @@ def _crash_loop() -> ModuleType:
 def test_five_kills_offline_lose_nothing_and_resume_completes(tmp_path: Path) -> None:
     seed = int(os.environ.get("CRASH_SEED", "7"))
     report = _crash_loop().run(
-        5, engine="offline", pages=2, kills_per_book=3, max_delay=4.0, seed=seed, workdir=tmp_path
+        5, engine="offline", pages=2, kills_per_book=3, seed=seed, workdir=tmp_path
     )
     assert report.failures == []
     assert report.kills >= 5
@@ -35,7 +35,7 @@ def test_five_kills_offline_lose_nothing_and_resume_completes(tmp_path: Path) ->
 @pytest.mark.slow
 def test_kills_against_the_fake_server_lose_nothing(tmp_path: Path) -> None:
     report = _crash_loop().run(
-        6, engine="fake", pages=4, kills_per_book=3, max_delay=4.0, seed=11, workdir=tmp_path
+        6, engine="fake", pages=4, kills_per_book=3, seed=11, workdir=tmp_path
     )
     assert report.failures == []
     assert report.complete_books == report.books >= 2
