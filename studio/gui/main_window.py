@@ -153,14 +153,14 @@ class MainWindow(QMainWindow):
             "new",
             "&New Book…",
             self.on_new_book,
-            QKeySequence.StandardKey.New,
+            "Ctrl+N",
             "Write and illustrate a new book",
         )
         self.open_action = self._action(
             "open",
             "&Open Book",
             self.on_open_selected,
-            QKeySequence.StandardKey.Open,
+            "Ctrl+O",
             "Open the selected book",
         )
         self.library_action = self._action(
@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
             "Provider, key, pictures and limits",
         )
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.quit_action = self._action("quit", "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action = self._action("quit", "&Quit", self.close, "Ctrl+Q")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.cancel_action = self._action(
             "cancel",
