@@ -357,11 +357,12 @@ class MainWindow(QMainWindow):
         """Show a saved book: in the book view when it is available, else as page cards."""
         live = self.generation_view.store if self.generation_view.bundle == bundle else None
         if self.book_view is not None:
+            # shown first, so the reader lays the pages out at its real size
+            self.pages.setCurrentWidget(self.book_view)
             if live is not None and self.generation_view.is_running:
                 self.book_view.attach_store(live)
             else:
                 await self.book_view.open_book(bundle)
-            self.pages.setCurrentWidget(self.book_view)
         elif live is not None and self.generation_view.is_running:
             self.pages.setCurrentWidget(self.generation_view)
         else:

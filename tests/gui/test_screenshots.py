@@ -62,7 +62,7 @@ async def take_screenshots(window: MainWindow, tmp_path: Path) -> None:
     bundle = window.generation_view.bundle
     assert bundle is not None
     await window.open_book(bundle)
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(1.0)
     shots.append(screenshot(window, "05-book", tmp_path))
 
     window.show_library()
