@@ -66,7 +66,8 @@ class AdaptiveLimiter:
                 return slot
             changed = self._changed
             try:
-                await asyncio.wait_for(changed.wait(), timeout=wait if wait > 0 else None)
+                async with asyncio.timeout(wait if wait > 0 else None):
+                    await changed.wait()
             except TimeoutError:
                 pass
 

@@ -465,9 +465,8 @@ class Pipeline:
                 self._emit(ImagePartial(number=number, data=data))
 
             try:
-                result = await asyncio.wait_for(
-                    self.images.generate(request, partial), self.config.call_timeout
-                )
+                async with asyncio.timeout(self.config.call_timeout):
+                    result = await self.images.generate(request, partial)
             except RateLimited as err:
                 self.limiter.penalize(err.retry_after, slot)
                 raise
@@ -568,7 +567,8 @@ class Pipeline:
             characters=tuple(book.characters),
         )
         async with self.limiter:
-            result = await asyncio.wait_for(self.images.generate(request), self.config.call_timeout)
+            async with asyncio.timeout(self.config.call_timeout):
+                result = await self.images.generate(request)
         self._record(result.usage)
         book.character_sheet = await self._render_and_write(
             "characters", result.data, request.prompt
@@ -700,7 +700,8 @@ async def _idle_timeout(stream: AsyncIterator[T], seconds: float) -> AsyncIterat
     try:
         while True:
             try:
-                item = await asyncio.wait_for(anext(iterator), seconds)
+                async with asyncio.timeout(seconds):
+                    item = await anext(iterator)
             except StopAsyncIteration:
                 return
             yield item

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +56,16 @@ def _themed_app(qapp: QApplication) -> QApplication:
     apply_theme(qapp, dark=False)
     qapp.setQuitOnLastWindowClosed(False)
     return qapp
+
+
+@pytest.fixture(autouse=True)
+def _earlier_loops_collected() -> None:
+    """Collect earlier tests' qasync loops here, on the GUI thread.
+
+    A closed loop stays in reference cycles with QObjects that own Qt timers;
+    collected from a worker thread, Qt cannot stop those timers and crashes.
+    """
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
