@@ -203,12 +203,15 @@ async def _amain(app: Any, root: Path) -> Report:
 
 def _check_platform_plugins() -> None:
     """The native platform plugin must ship even when the test runs offscreen."""
-    from PySide6.QtCore import QLibraryInfo
+    from PySide6.QtCore import QCoreApplication, QLibraryInfo
 
     expected = NATIVE_PLATFORM_PLUGINS.get(sys.platform)
-    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
-    if expected and not (folder / expected).exists():
-        raise SmokeFailure(f"the Qt platform plugin {expected} is missing from {folder}")
+    if expected is None:
+        return
+    roots = [QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)]
+    roots += QCoreApplication.libraryPaths()
+    if not any((Path(root) / "platforms" / expected).exists() for root in roots):
+        raise SmokeFailure(f"the Qt platform plugin {expected} is missing (looked in {roots})")
 
 
 def _check_icon(app: Any) -> None:
