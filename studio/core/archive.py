@@ -163,7 +163,7 @@ def _open(archive: Path) -> zipfile.ZipFile:
         raise ArchiveRejected(f"{archive} does not exist.") from err
     except IsADirectoryError as err:
         raise ArchiveRejected(f"{archive} is a folder, not a .storybook.zip archive.") from err
-    except (zipfile.BadZipFile, EOFError, UnicodeDecodeError) as err:
+    except (zipfile.BadZipFile, EOFError, UnicodeDecodeError, NotImplementedError) as err:
         raise ArchiveRejected(f"{archive.name} is damaged or not a zip archive ({err}).") from err
     except OSError as err:
         raise ArchiveRejected(f"{archive} cannot be read ({err.strerror or err}).") from err

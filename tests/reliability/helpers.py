@@ -23,7 +23,7 @@ SHORT_TIMEOUTS = (
     "import dataclasses, os, sys\n"
     "import studio.cli as cli\n"
     "original = cli._pipeline_config\n"
-    "seconds = float(os.environ.get('STUDIO_CALL_TIMEOUT', '1.5'))\n"
+    "seconds = float(os.environ.get('STUDIO_CALL_TIMEOUT', '1.0'))\n"
     "cli._pipeline_config = lambda s: dataclasses.replace(\n"
     "    original(s), call_timeout=seconds, stream_idle_timeout=seconds, backoff_base=0.05)\n"
     "sys.exit(cli.run(sys.argv[1:]))\n"

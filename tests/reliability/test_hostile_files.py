@@ -44,6 +44,8 @@ from studio.core.book import (
 from studio.core.library import BookFileError, Bundle, Library, parse_book
 from tests.fakes.server import oversized_png
 
+# a failing archive is large; its repr must not hide the failure behind a warning
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 EXAMPLES = int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -443,4 +445,14 @@ def test_a_name_flagged_utf8_that_is_not_is_refused(break_at: str, tmp_path: Pat
     library = Library(tmp_path / "lib")
     with pytest.raises(ArchiveRejected):
         import_archive(_write(tmp_path, _utf8_named_archive(break_at)), library)
+    assert not library.root.exists() or not any(library.root.iterdir())
+
+
+def test_a_central_directory_asking_for_a_newer_zip_version_is_refused(tmp_path: Path) -> None:
+    raw = bytearray(_zip({"book.json": json.dumps(SAMPLE).encode()}))
+    central = raw.index(b"PK\x01\x02")
+    raw[central + 6 : central + 8] = (64).to_bytes(2, "little")  # "needs zip 6.4 to extract"
+    library = Library(tmp_path / "lib")
+    with pytest.raises(ArchiveRejected):
+        import_archive(_write(tmp_path, bytes(raw)), library)
     assert not library.root.exists() or not any(library.root.iterdir())
