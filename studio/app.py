@@ -49,7 +49,7 @@ def build_application() -> QApplication:
     app.setApplicationDisplayName("Story Studio")
     app.setOrganizationName("StoryStudio")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("story-studio")
+    app.setDesktopFileName("org.storystudio.StoryStudio")
     app.setWindowIcon(app_icon())
     load_fonts()
     apply_theme(app)

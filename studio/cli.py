@@ -24,6 +24,7 @@ from studio.core.config import (
 from studio.core.library import BookFileError, BookStore, Bundle, Library, StorageError
 from studio.core.pipeline import Outcome, PipelineConfig
 from studio.core.providers.base import ProviderError
+from studio.core.redact import install_redaction
 from studio.core.services import open_services
 from studio.progress import ProgressPrinter
 
@@ -194,6 +195,7 @@ def run(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    install_redaction()
     library = getattr(args, "sub_library", None) or args.library
     try:
         if args.smoke:

@@ -7,12 +7,13 @@ every page's illustration, earlier versions, review notes and usage.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 from uuid import uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCHEMA_VERSION = 1
 MIN_PAGES = 2
@@ -103,6 +104,16 @@ class ImageVersion(BaseModel):
     width: int = 0
     height: int = 0
     created_at: datetime = Field(default_factory=now)
+
+    @field_validator("original", "display", "thumbnail")
+    @classmethod
+    def _plain_file_name(cls, name: str) -> str:
+        if not _FILE_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a plain picture file name")
+        return name
+
+
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}")
 
 
 class Illustration(BaseModel):
@@ -197,6 +208,13 @@ class Book(BaseModel):
     usage_log: list[UsageRecord] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=now)
     updated_at: datetime = Field(default_factory=now)
+
+    @model_validator(mode="after")
+    def _pages_numbered_in_order(self) -> Book:
+        """Page numbers follow the reading order; a file that says otherwise is mended."""
+        for index, page in enumerate(self.pages):
+            page.number = index + 1
+        return self
 
     @property
     def display_title(self) -> str:

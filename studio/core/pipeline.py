@@ -640,7 +640,7 @@ class Pipeline:
                 await asyncio.sleep(err.retry_after or backoff_delay(attempt, 1.0))
             except (TransientError, TimeoutError) as err:
                 if attempt >= self.config.max_attempts:
-                    raise TransientError(_reason(err)) from err
+                    raise TransientError(_reason(err, "story server")) from err
                 await asyncio.sleep(backoff_delay(attempt, self.config.backoff_base))
 
 
@@ -688,9 +688,9 @@ def _plan_problem(raw: str, pages: int, *, require_count: bool = True) -> StoryP
     return plan
 
 
-def _reason(err: BaseException) -> str:
+def _reason(err: BaseException, server: str = "image server") -> str:
     if isinstance(err, TimeoutError):
-        return "The image server did not answer in time."
+        return f"The {server} did not answer in time."
     return str(err) or type(err).__name__
 
 

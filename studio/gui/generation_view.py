@@ -86,6 +86,7 @@ from studio.core.pipeline import PipelineConfig
 from studio.gui.context import AppContext
 from studio.gui.icons import bind_icon, icon
 from studio.gui.images import ImageLoadError, decode_image_bytes, load_qimage
+from studio.gui.plain import plain_label, plain_tooltip
 from studio.gui.theme import SPACING, book_font, current_theme, ui_font
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ class PageCardModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return f"Page {card.number}: {card.text}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return card.reason if card.state is CardState.FAILED else card.text
+            return plain_tooltip(card.reason if card.state is CardState.FAILED else card.text)
         return None
 
     @property
@@ -505,16 +506,16 @@ class GenerationView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING)
         outer.setSpacing(SPACING)
-        self.title_label = QLabel("Writing the story…")
+        self.title_label = plain_label("Writing the story…")
         self.title_label.setProperty("role", "title")
         self.title_label.setWordWrap(True)
-        self.premise_label = QLabel()
+        self.premise_label = plain_label()
         self.premise_label.setProperty("role", "muted")
         self.premise_label.setWordWrap(True)
         outer.addWidget(self.title_label)
         outer.addWidget(self.premise_label)
         outer.addLayout(self._meters())
-        self.status_label = QLabel()
+        self.status_label = plain_label()
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.status_label)

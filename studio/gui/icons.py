@@ -72,4 +72,4 @@ on_theme_changed(_refresh)
 
 
 def app_icon() -> QIcon:
-    return QIcon(str(asset_path("icons", "app.svg")))
+    return QIcon(str(asset_path("icons", "app", "studio.svg")))

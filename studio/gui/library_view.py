@@ -57,6 +57,7 @@ from studio.gui.context import AppContext
 from studio.gui.generation_view import fitted_grid, usable_width
 from studio.gui.icons import app_icon, bind_icon, icon
 from studio.gui.images import ImageLoadError, pixmap_cache
+from studio.gui.plain import plain_tooltip
 from studio.gui.theme import SPACING, book_font, current_theme, ui_font
 
 T = TypeVar("T")
@@ -94,7 +95,7 @@ class LibraryModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return item.title
         if role == Qt.ItemDataRole.ToolTipRole:
-            return item.error or f"{item.title}\n{item.bundle.path}"
+            return plain_tooltip(item.error or f"{item.title}\n{item.bundle.path}")
         return None
 
     @property

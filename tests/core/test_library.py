@@ -121,3 +121,27 @@ def test_library_folder_follows_the_environment(
 ) -> None:
     monkeypatch.setenv("STUDIO_LIBRARY", str(tmp_path / "lib"))
     assert default_library_dir() == tmp_path / "lib"
+
+
+def test_picture_names_that_leave_the_bundle_are_refused_on_load(tmp_path: Path) -> None:
+    book = make_book()
+    data = json.loads(book.model_dump_json())
+    data["pages"][0]["image"]["current"] = {
+        "original": "../x.png",
+        "display": "a.jpg",
+        "thumbnail": "b.jpg",
+    }
+    bundle = Bundle(tmp_path / "bad.storybook")
+    bundle.path.mkdir()
+    bundle.book_file.write_text(json.dumps(data))
+    with pytest.raises(BookFileError, match="plain picture file name"):
+        bundle.load()
+
+
+def test_page_numbers_follow_the_reading_order(tmp_path: Path) -> None:
+    data = json.loads(make_book().model_dump_json())
+    data["pages"][0]["number"], data["pages"][1]["number"] = 9, 9
+    bundle = Bundle(tmp_path / "odd.storybook")
+    bundle.path.mkdir()
+    bundle.book_file.write_text(json.dumps(data))
+    assert [p.number for p in bundle.load().pages] == [1, 2]
