@@ -123,6 +123,7 @@ class Pipeline:
         self._group: asyncio.TaskGroup | None = None
         self._budget_noted = False
         self._last_failure: dict[int, str] = {}
+        self._stopped: str | None = None
         self._reserved = 0.0
         """Estimated cost of calls in flight, counted against the budget before they finish."""
         self._sheet: asyncio.Event | None = None
@@ -173,6 +174,7 @@ class Pipeline:
     async def _in_group(self, body: Callable[[], Awaitable[None]]) -> str | None:
         """Run `body` and the tasks it starts; return why the run was stopped, if it was."""
         stopped: str | None = None
+        self._stopped = None
         try:
             async with asyncio.TaskGroup() as group:
                 self._group = group
@@ -457,6 +459,8 @@ class Pipeline:
         if self._sheet_bytes:
             request = _with_reference(request, self._sheet_bytes)
         async with self.limiter as slot:
+            if self._stopped is not None:
+                raise _Stop(self._stopped)
             self._set_status(number, ImageStatus.RUNNING, None)
             self._emit(ImageStarted(number=number))
             self._save_soon()
@@ -469,6 +473,9 @@ class Pipeline:
                     result = await self.images.generate(request, partial)
             except RateLimited as err:
                 self.limiter.penalize(err.retry_after, slot)
+                raise
+            except AuthError as err:
+                self._stopped = str(err)  # no other request goes out after this one
                 raise
         self.limiter.succeeded(slot)
         self._record(result.usage)
