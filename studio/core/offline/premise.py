@@ -346,7 +346,10 @@ def _goal(text: str) -> Goal:
         if kind in {"home", "friend"}:
             return Goal(kind)
         if phrase:
-            return _refine(kind, phrase, match.group(0))
+            goal = _refine(kind, phrase, match.group(0))
+            if goal.kind == "find" and goal.phrase:
+                return Goal("find", _with_determiner(goal.phrase))
+            return goal
     if "friendship" in text.lower() or "friends" in text.lower():
         return Goal("friend")
     return Goal("quest")
@@ -368,6 +371,16 @@ def _refine(kind: str, phrase: str, whole: str) -> Goal:
     if kind == "find":
         phrase = _PLACE_TAIL.split(phrase, maxsplit=1)[0]
     return Goal(kind, phrase)
+
+
+_DETERMINERS = re.compile(r"^(?:a|an|the|his|her|their|my|your|its|our|some|every|all)\s", re.I)
+
+
+def _with_determiner(phrase: str) -> str:
+    """'firefly' becomes 'the firefly' so templates read naturally."""
+    if _DETERMINERS.match(phrase) or phrase[:1].isupper():
+        return phrase
+    return f"the {phrase}"
 
 
 _PLACE_TAIL = re.compile(r"\s(?:in|at|on|by|near|under|somewhere in) (?:the|a|an|his|her|their)\s")

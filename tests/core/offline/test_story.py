@@ -129,3 +129,9 @@ def test_rewrite_of_a_book_written_elsewhere_keeps_its_content() -> None:
     ]
     page = rewrite_page("an owl who loves the moon", texts, 2)
     assert page.text != texts[1] and "moon" in page.text
+
+
+def test_a_thing_to_find_reads_with_its_article() -> None:
+    plan = compose_plan("A shy hedgehog named Pip befriends a lost firefly", 6, "4-7", "")
+    text = " ".join(page.text for page in plan.pages)
+    assert "find firefly" not in text
