@@ -16,12 +16,15 @@ import json
 import os
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+import httpx2
 import openai
 from openai import AsyncOpenAI
 
@@ -581,19 +584,94 @@ def _field(data: Any, name: str) -> str:
 
 
 # --- Images ---------------------------------------------------------------------------
+#
+# A picture arrives as base64 inside JSON: about 5 MB for 1536x1024. Parsing that
+# on the event loop stalls the window for tens of milliseconds, so the answer is
+# read as raw bytes and taken apart in the executor: the base64 string is cut out
+# of the document with bytes.find, the small remainder goes through json.loads and
+# the base64 is decoded in slices, so the interpreter lock is never held for long.
+# Streamed answers (gpt-image with previews) are split into server-sent events on
+# the loop with bytes.find; each event's payload is parsed the same way.
+
+_BIG = 64 * 1024  # payloads at least this large are parsed in the executor
+_B64_SLICE = 256 * 1024  # base64 characters decoded per call (a multiple of 4)
+_B64_KEY = b'"b64_json"'
 
 
 def _is_gpt_image(model: str) -> bool:
     return model.lower().startswith("gpt-image")
 
 
-def _decode_b64(data: str) -> bytes:
+def _invalid_b64() -> ImageDataError:
+    return ImageDataError(
+        "The image server sent picture data that could not be decoded (invalid base64)."
+    )
+
+
+def _decode_b64(data: str | bytes | memoryview) -> bytes:
+    """Decode strict base64 in slices, so another thread may run between them."""
     try:
-        return base64.b64decode(data, validate=True)
+        if isinstance(data, str):
+            data = data.encode("ascii")
+        if len(data) <= _B64_SLICE:
+            return base64.b64decode(data, validate=True)
+        view = memoryview(data)
+        return b"".join(
+            base64.b64decode(view[start : start + _B64_SLICE], validate=True)
+            for start in range(0, len(view), _B64_SLICE)
+        )
     except (binascii.Error, ValueError):
-        raise ImageDataError(
-            "The image server sent picture data that could not be decoded (invalid base64)."
-        ) from None
+        raise _invalid_b64() from None
+
+
+def _holder(document: Any, nested: bool) -> dict[str, Any] | None:
+    """The object that carries `b64_json`: the answer's first item, or a stream event."""
+    if nested:
+        items = document.get("data") if isinstance(document, dict) else None
+        document = items[0] if isinstance(items, list) and items else None
+    return document if isinstance(document, dict) else None
+
+
+def _cut_b64(body: bytes) -> tuple[bytes, memoryview] | None:
+    """`body` with the first `b64_json` string emptied, and that string; None if unsure."""
+    key = body.find(_B64_KEY)
+    if key < 0:
+        return None
+    at = key + len(_B64_KEY)
+    while at < len(body) and body[at] in b" \t\r\n":
+        at += 1
+    if body[at : at + 1] != b":":
+        return None
+    at += 1
+    while at < len(body) and body[at] in b" \t\r\n":
+        at += 1
+    if body[at : at + 1] != b'"':
+        return None
+    start = at + 1
+    end = body.find(b'"', start)
+    if end < 0 or body.find(b"\\", start, end) >= 0:
+        return None  # unterminated, or escaped characters: leave it to json.loads
+    return body[:start] + body[end:], memoryview(body)[start:end]
+
+
+def read_picture_json(body: bytes, *, nested: bool) -> tuple[Any, bytes | None]:
+    """Parse an image answer (`nested`: `{"data": [item]}`) or one stream event's JSON.
+
+    Returns the document, with its `b64_json` emptied when it was cut out, and the
+    decoded picture, or None when the document has none. Raises ValueError if the
+    body is not JSON and ImageDataError if the base64 is invalid. Pure and
+    thread-safe: meant for an executor.
+    """
+    cut = _cut_b64(body)
+    if cut is not None:
+        document = json.loads(cut[0])
+        holder = _holder(document, nested)
+        if holder is not None and holder.get("b64_json") == "":
+            return document, (_decode_b64(cut[1]) if len(cut[1]) else None)
+    document = json.loads(body)
+    holder = _holder(document, nested)
+    b64 = holder.get("b64_json") if holder is not None else None
+    return document, (_decode_b64(b64) if isinstance(b64, str) and b64 else None)
 
 
 @dataclass
@@ -604,8 +682,131 @@ class _Picture:
     revised_prompt: str | None = None
 
 
+@dataclass
+class _Event:
+    """One server-sent event of a picture stream, its picture (if any) decoded."""
+
+    kind: str
+    document: Any
+    picture: bytes | None = None
+    broken: bool = False  # the picture data was invalid
+
+
+def read_sse_event(block: bytes) -> tuple[str, bytes | None]:
+    """The event name and the data of one server-sent event block (lines, LF-separated)."""
+    name = ""
+    data: list[bytes] = []
+    pos, size = 0, len(block)
+    while pos < size:
+        stop = block.find(b"\n", pos)
+        if stop < 0:
+            stop = size
+        colon = block.find(b":", pos, stop)
+        if colon != pos:  # a line starting with ":" is a comment
+            field_end = stop if colon < 0 else colon
+            value = stop if colon < 0 else colon + 1
+            if value < stop and block[value] == 0x20:
+                value += 1
+            field_name = block[pos:field_end]
+            if field_name == b"data":
+                data.append(block[value:stop])
+            elif field_name == b"event":
+                name = block[value:stop].decode("utf-8", errors="replace")
+        pos = stop + 1
+    if not data:
+        return name, None
+    return name, data[0] if len(data) == 1 else b"\n".join(data)
+
+
+def _parse_event(pieces: list[bytes]) -> _Event | None:
+    name, data = read_sse_event(pieces[0] if len(pieces) == 1 else b"".join(pieces))
+    if data is None or data.startswith(b"[DONE]"):
+        return None if data is None else _Event("[DONE]", None)
+    try:
+        document, picture = read_picture_json(data, nested=False)
+        broken = False
+    except ImageDataError:
+        cut = _cut_b64(data)
+        document, picture, broken = json.loads(cut[0] if cut else data), None, True
+    kind = document.get("type") if isinstance(document, dict) else None
+    return _Event(str(kind or name), document, picture, broken)
+
+
+def _lf(chunk: bytes, after_cr: bool) -> bytes:
+    """`chunk` with CRLF and CR line ends as LF (`after_cr`: the last chunk ended in CR)."""
+    if after_cr and chunk[:1] == b"\n":
+        chunk = chunk[1:]
+    if b"\r" in chunk:
+        chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return chunk
+
+
+async def split_sse(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[bytes]]:
+    """Split a byte stream into server-sent event blocks, each as the list of its pieces.
+
+    Only single-byte searches (memchr) touch the data and nothing is copied into
+    a growing buffer: joining a block's pieces is left to the caller, off the
+    loop when the block is large. Line ends become LF; an unfinished block at the
+    end is dropped, as the SSE specification says.
+    """
+    pieces: list[bytes] = []
+    ends_in_lf = False  # the last piece ends with a line break
+    after_cr = False
+    async for raw in chunks:
+        chunk = _lf(raw, after_cr)
+        after_cr = raw[-1:] == b"\r"
+        if not chunk:
+            continue
+        start = 0
+        if ends_in_lf and chunk[0] == 0x0A:
+            pieces[-1] = pieces[-1][:-1]
+            if any(pieces):
+                yield pieces
+            pieces, start = [], 1
+        ends_in_lf = False
+        at = start
+        while (line_end := chunk.find(b"\n", at)) >= 0:
+            if line_end + 1 == len(chunk):
+                ends_in_lf = True
+                break
+            at = line_end + 1
+            if chunk[at] == 0x0A:  # a blank line ends the block
+                pieces.append(chunk[start:line_end])
+                if any(pieces):
+                    yield pieces
+                pieces, start = [], at + 1
+                at = start
+        if start < len(chunk):
+            pieces.append(chunk[start:] if start else chunk)
+
+
+async def _bytes_of(response: Any) -> AsyncIterator[bytes]:
+    """The response's body chunks, with network failures as the SDK's own errors."""
+    try:
+        async for chunk in response.iter_bytes():
+            yield chunk
+    except httpx2.TimeoutException as exc:
+        raise openai.APITimeoutError(request=response.http_request) from exc
+    except httpx2.RequestError as exc:
+        raise openai.APIConnectionError(request=response.http_request) from exc
+
+
+def _stream_error(document: Any, response: Any) -> openai.APIError | None:
+    error = document.get("error") if isinstance(document, dict) else None
+    if not error:
+        return None
+    message = error.get("message") if isinstance(error, dict) else None
+    if not isinstance(message, str) or not message:
+        message = "An error occurred during streaming"
+    return openai.APIError(message, response.http_request, body=error)
+
+
 class OpenAIImageProvider:
-    """Paints pictures with an image model at an OpenAI-compatible endpoint."""
+    """Paints pictures with an image model at an OpenAI-compatible endpoint.
+
+    `executor` runs the parsing and base64 decoding of answers; None uses the
+    event loop's default executor.
+    """
 
     def __init__(
         self,
@@ -616,6 +817,7 @@ class OpenAIImageProvider:
         timeout: float = 180,
         max_download_bytes: int = 50 * MIB,
         partial_images: int = 2,
+        executor: Executor | None = None,
     ) -> None:
         self.model = model
         self._client = client
@@ -623,6 +825,7 @@ class OpenAIImageProvider:
         self._timeout = timeout
         self._max_download = max_download_bytes
         self._partials = partial_images
+        self._executor = executor
         self._stream_ok = True
         self._ctx = _context(client, model, timeout, image=True)
 
@@ -637,7 +840,10 @@ class OpenAIImageProvider:
     async def generate(
         self, request: ImageRequest, on_partial: PartialCallback | None = None
     ) -> ImageResult:
-        """Return one picture's encoded bytes (not yet verified) and the call's usage."""
+        """Return one picture's encoded bytes (not yet verified) and the call's usage.
+
+        Previews are streamed only when `on_partial` is given.
+        """
         started = time.monotonic()
         try:
             picture = await self._picture(request, on_partial)
@@ -663,80 +869,101 @@ class OpenAIImageProvider:
                 if not _is_rejected_option(exc, _STREAM_WORDS):
                     raise
                 self._stream_ok = False
-        return await self._from_response(await self._request(request, stream=False))
+        return await self._answered(request)
 
     def _edits(self, request: ImageRequest) -> bool:
         return bool(request.references) and self.accepts_references
 
-    async def _request(self, request: ImageRequest, *, stream: bool) -> Any:
-        extra: dict[str, Any] = {}
+    def _arguments(self, request: ImageRequest, *, stream: bool) -> dict[str, Any]:
+        arguments: dict[str, Any] = {
+            "prompt": request.prompt,
+            "model": self.model,
+            "n": 1,
+            "size": request.size,
+            "timeout": self._timeout,
+        }
         if stream:
-            extra = {
+            arguments |= {
                 "stream": True,
                 "partial_images": self._partials,
                 "extra_headers": _SSE_HEADERS,
             }
         if _is_gpt_image(self.model) and request.quality:
-            extra["quality"] = request.quality
+            arguments["quality"] = request.quality
         elif self.model.lower().startswith("dall-e"):
-            extra["response_format"] = "b64_json"
+            arguments["response_format"] = "b64_json"
         if self._edits(request):
-            return await self._client.images.edit(
-                image=_reference_files(request.references),
-                prompt=request.prompt,
-                model=self.model,
-                n=1,
-                size=cast(Any, request.size),
-                timeout=self._timeout,
-                **extra,
-            )
-        return await self._client.images.generate(
-            prompt=request.prompt,
-            model=self.model,
-            n=1,
-            size=cast(Any, request.size),
-            timeout=self._timeout,
-            **extra,
+            arguments["image"] = _reference_files(request.references)
+        return arguments
+
+    async def _off_loop(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(function, *args, **kwargs))
+
+    async def _answered(self, request: ImageRequest) -> _Picture:
+        """One plain request; the answer's JSON is parsed off the loop."""
+        images = self._client.images.with_raw_response
+        call = images.edit if self._edits(request) else images.generate
+        response = await call(**self._arguments(request, stream=False))
+        body = response.content
+        if len(body) >= _BIG:
+            document, data = await self._off_loop(read_picture_json, body, nested=True)
+        else:
+            document, data = read_picture_json(body, nested=True)
+        items = document.get("data") if isinstance(document, dict) else None
+        if not isinstance(items, list) or not items:
+            raise ImageDataError(_NO_PICTURE.format(why="no image data", model=self.model))
+        item = items[0] if isinstance(items[0], dict) else {}
+        revised = item.get("revised_prompt")
+        if data is None:
+            url = item.get("url")
+            if not url:
+                raise ImageDataError(
+                    _NO_PICTURE.format(why="neither data nor a link", model=self.model)
+                )
+            data = await self._fetch(str(url))
+        return _Picture(
+            data,
+            *_token_counts(document),
+            revised_prompt=revised if isinstance(revised, str) else None,
         )
 
     async def _streamed(self, request: ImageRequest, on_partial: PartialCallback) -> _Picture:
-        stream = await self._request(request, stream=True)
-        final: Any = None
-        try:
-            async for event in stream:
-                kind = str(getattr(event, "type", ""))
-                if kind.endswith("partial_image"):
-                    _deliver_partial(event, on_partial)
-                elif kind.endswith("completed"):
+        images = self._client.images.with_streaming_response
+        call = images.edit if self._edits(request) else images.generate
+        final: _Event | None = None
+        async with call(**self._arguments(request, stream=True)) as response:
+            async for block in split_sse(_bytes_of(response)):
+                if sum(map(len, block)) >= _BIG:
+                    event = await self._off_loop(_parse_event, block)
+                else:
+                    event = _parse_event(block)
+                if event is None:
+                    continue
+                if event.kind == "[DONE]":
+                    break
+                if (error := _stream_error(event.document, response)) is not None:
+                    raise error
+                if event.kind.endswith("partial_image"):
+                    if event.picture:
+                        on_partial(event.picture)  # a broken preview is skipped
+                elif event.kind.endswith("completed"):
                     final = event
-        finally:
-            await stream.close()
-        if final is None or not getattr(final, "b64_json", None):
+        if final is None or (final.picture is None and not final.broken):
             raise TransientError(
                 f"The picture stream from {self._ctx.host} ended before the picture was "
                 "finished. Trying again may help."
             )
-        return _Picture(_decode_b64(final.b64_json), *_token_counts(final))
-
-    async def _from_response(self, response: Any) -> _Picture:
-        items = getattr(response, "data", None)
-        if not isinstance(items, list) or not items:
-            raise ImageDataError(_NO_PICTURE.format(why="no image data", model=self.model))
-        item = items[0]
-        revised = getattr(item, "revised_prompt", None)
-        if b64 := getattr(item, "b64_json", None):
-            data = _decode_b64(str(b64))
-        elif url := getattr(item, "url", None):
-            data = await self._fetch(str(url))
-        else:
-            raise ImageDataError(
-                _NO_PICTURE.format(why="neither data nor a link", model=self.model)
-            )
-        return _Picture(data, *_token_counts(response), revised_prompt=revised)
+        if final.picture is None:
+            raise _invalid_b64()
+        return _Picture(final.picture, *_token_counts(final.document))
 
     async def _fetch(self, url: str) -> bytes:
         if url.startswith("data:"):
-            return _decode_b64(url.partition(",")[2])
+            encoded = url.partition(",")[2]
+            if len(encoded) >= _BIG:
+                return cast(bytes, await self._off_loop(_decode_b64, encoded))
+            return _decode_b64(encoded)
         absolute = urljoin(str(self._client.base_url), url)
         if urlsplit(absolute).scheme not in ("http", "https"):
             raise ImageDataError(
@@ -747,21 +974,12 @@ class OpenAIImageProvider:
         )
 
 
-def _deliver_partial(event: Any, on_partial: PartialCallback) -> None:
-    b64 = getattr(event, "b64_json", None)
-    if not b64:
-        return
-    try:
-        data = base64.b64decode(b64, validate=True)
-    except (binascii.Error, ValueError):
-        return  # a preview is optional; the final picture still counts
-    on_partial(data)
-
-
-def _token_counts(source: Any) -> tuple[int, int]:
-    usage = getattr(source, "usage", None)
-    input_tokens = getattr(usage, "input_tokens", 0)
-    output_tokens = getattr(usage, "output_tokens", 0)
+def _token_counts(document: Any) -> tuple[int, int]:
+    usage = document.get("usage") if isinstance(document, dict) else None
+    if not isinstance(usage, dict):
+        return 0, 0
+    input_tokens = usage.get("input_tokens", 0)
+    output_tokens = usage.get("output_tokens", 0)
     return (
         input_tokens if isinstance(input_tokens, int) else 0,
         output_tokens if isinstance(output_tokens, int) else 0,

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
+import json
 import struct
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 import httpx2
 import openai
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from openai import AsyncOpenAI
 from PIL import Image
 
@@ -36,6 +40,9 @@ from studio.core.providers.openai import (
     OpenAITextProvider,
     make_client,
     map_openai_error,
+    read_picture_json,
+    read_sse_event,
+    split_sse,
     story_plan_schema,
 )
 from tests.fakes.server import FakeOpenAI, Fault
@@ -466,3 +473,194 @@ async def test_cancel_stops_a_stream_quickly(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert time.monotonic() - started < 0.5
+
+
+# --- Big answers stay off the event loop ------------------------------------------------
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """A thread pool that counts the jobs it was given."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.jobs = 0
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.jobs += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+@pytest.fixture
+def executor() -> Iterator[CountingExecutor]:
+    pool = CountingExecutor()
+    yield pool
+    pool.shutdown(wait=True)
+
+
+BIG_PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4000  # about 1 MB, 1.4 MB as base64
+
+
+async def test_big_answer_is_parsed_in_the_executor(
+    fake_openai: FakeOpenAI,
+    client: AsyncOpenAI,
+    http: aiohttp.ClientSession,
+    executor: CountingExecutor,
+) -> None:
+    fake_openai.picture = BIG_PICTURE
+    provider = OpenAIImageProvider(client, "gpt-image-1", http, timeout=5, executor=executor)
+
+    result = await provider.generate(ImageRequest("a fox"))
+
+    assert result.data == BIG_PICTURE and executor.jobs == 1
+    assert result.revised_prompt == "a fox" and result.usage.output_tokens == 272
+    assert "stream" not in fake_openai.requests_to("images")[0].body
+
+
+async def test_big_streamed_picture_is_parsed_in_the_executor(
+    fake_openai: FakeOpenAI,
+    client: AsyncOpenAI,
+    http: aiohttp.ClientSession,
+    executor: CountingExecutor,
+) -> None:
+    fake_openai.picture = BIG_PICTURE
+    fake_openai.partial_images = True
+    provider = OpenAIImageProvider(client, "gpt-image-1", http, timeout=5, executor=executor)
+    partials: list[bytes] = []
+
+    result = await provider.generate(ImageRequest("a fox"), partials.append)
+
+    assert result.data == BIG_PICTURE and executor.jobs == 1  # the small previews: on the loop
+    assert [decode(p).size for p in partials] == [(16, 16), (16, 16)]
+    assert result.usage.input_tokens == 50 and result.usage.output_tokens == 272
+
+
+async def test_no_stream_without_a_preview_callback(
+    fake_openai: FakeOpenAI, client: AsyncOpenAI, http: aiohttp.ClientSession
+) -> None:
+    fake_openai.partial_images = True
+    result = await image_provider(client, http, "gpt-image-1").generate(ImageRequest("a fox"))
+    assert decode(result.data).size == (64, 64)
+    assert "stream" not in fake_openai.requests_to("images")[0].body
+
+
+def test_picture_json_cut_and_fallbacks() -> None:
+    b64 = base64.b64encode(BIG_PICTURE).decode()
+    plain = json.dumps({"data": [{"b64_json": b64, "revised_prompt": "p"}], "usage": {}})
+    document, data = read_picture_json(plain.encode(), nested=True)
+    assert data == BIG_PICTURE and document["data"][0]["revised_prompt"] == "p"
+    # escaped slashes (some servers write "\/") and spaces around the colon
+    escaped = '{"data": [{"b64_json" : "' + b64.replace("/", "\\/") + '"}]}'
+    assert read_picture_json(escaped.encode(), nested=True)[1] == BIG_PICTURE
+    # a "b64_json" somewhere else first: the real one is still found
+    nested_first = json.dumps({"meta": {"b64_json": "AAAA"}, "data": [{"b64_json": b64}]})
+    assert read_picture_json(nested_first.encode(), nested=True)[1] == BIG_PICTURE
+    event = json.dumps({"type": "image_generation.completed", "b64_json": b64})
+    assert read_picture_json(event.encode(), nested=False)[1] == BIG_PICTURE
+    assert read_picture_json(b'{"data": [{"url": "u", "b64_json": ""}]}', nested=True)[1] is None
+    with pytest.raises(ImageDataError, match="invalid base64"):
+        read_picture_json(b'{"data": [{"b64_json": "' + b"A" * 5 + b'"}]}', nested=True)
+    with pytest.raises(ValueError):
+        read_picture_json(b"<html>oops", nested=True)
+
+
+async def blocks_of(chunks: list[bytes]) -> list[bytes]:
+    async def source() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    return [b"".join(block) async for block in split_sse(source())]
+
+
+async def testsplit_sse_split_anywhere() -> None:
+    text = b"event: a\ndata: 1\n\n: comment\ndata: 2\ndata: 3\n\nevent: b\r\ndata: 4\r\n\r\ndata: 5"
+    expected = [b"event: a\ndata: 1", b": comment\ndata: 2\ndata: 3", b"event: b\ndata: 4"]
+    for size in (1, 2, 3, 7, len(text)):
+        chunks = [text[i : i + size] for i in range(0, len(text), size)]
+        assert await blocks_of(chunks) == expected  # the unfinished "data: 5" is dropped
+    assert await blocks_of([b"data: x\r", b"\r", b"\n"]) == [b"data: x"]
+    assert await blocks_of([b"data: x\n", b"\n\n\n", b"data: y\n\n"]) == [b"data: x", b"data: y"]
+    assert read_sse_event(b": c\nevent: done\ndata: 2\ndata: 3") == ("done", b"2\n3")
+    assert read_sse_event(b"event: ping") == ("ping", None)
+
+
+@pytest_asyncio.fixture
+async def sse_server() -> AsyncIterator[Callable[[bytes], Awaitable[str]]]:
+    """A server whose picture stream is exactly the bytes given, sent in small pieces."""
+    runners: list[web.AppRunner] = []
+
+    async def serve(body: bytes) -> str:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+            await response.prepare(request)
+            for i in range(0, len(body), 1000):
+                await response.write(body[i : i + 1000])
+            await response.write_eof()
+            return response
+
+        app = web.Application()
+        app.router.add_post("/v1/images/generations", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        runners.append(runner)
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        return f"http://127.0.0.1:{runner.addresses[0][1]}/v1"
+
+    yield serve
+    for runner in runners:
+        await runner.cleanup()
+
+
+def sse(kind: str, payload: dict[str, object]) -> bytes:
+    return f"event: {kind}\r\ndata: {json.dumps({'type': kind, **payload})}\r\n\r\n".encode()
+
+
+async def stream_from(url: str, http: aiohttp.ClientSession) -> tuple[bytes, list[bytes]]:
+    api = make_client(url, KEY, timeout=5)
+    partials: list[bytes] = []
+    try:
+        provider = OpenAIImageProvider(api, "gpt-image-1", http, timeout=5)
+        result = await provider.generate(ImageRequest("a fox"), partials.append)
+    finally:
+        await api.close()
+    return result.data, partials
+
+
+async def test_stream_with_broken_preview_and_crlf(
+    sse_server: Callable[[bytes], Awaitable[str]], http: aiohttp.ClientSession
+) -> None:
+    b64 = base64.b64encode(BIG_PICTURE).decode()
+    body = (
+        b": keep-alive\r\n\r\n"
+        + sse("image_generation.partial_image", {"b64_json": "not base64!"})
+        + sse("image_generation.partial_image", {"b64_json": base64.b64encode(b"p").decode()})
+        + sse("image_generation.completed", {"b64_json": b64, "usage": {"output_tokens": 9}})
+        + b"data: [DONE]\r\n\r\n"
+    )
+    data, partials = await stream_from(await sse_server(body), http)
+    assert data == BIG_PICTURE and partials == [b"p"]
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "words"),
+    [
+        (
+            b'event: error\ndata: {"error": {"message": "The picture failed"}}\n\n',
+            ProviderError,
+            "The picture failed",
+        ),
+        (sse("image_generation.completed", {"b64_json": "@@@@"}), ImageDataError, "base64"),
+        (b"data: {not json\n\n", ImageDataError, "could not be read"),
+        (sse("image_generation.partial_image", {"b64_json": "AAAA"}), TransientError, "ended"),
+    ],
+)
+async def test_stream_problems(
+    sse_server: Callable[[bytes], Awaitable[str]],
+    http: aiohttp.ClientSession,
+    body: bytes,
+    error: type[ProviderError],
+    words: str,
+) -> None:
+    with pytest.raises(error, match=words) as caught:
+        await stream_from(await sse_server(body), http)
+    assert KEY not in str(caught.value)
