@@ -1,6 +1,6 @@
 """The loopback simulator: the fake OpenAI server with a latency model, in its own process.
 
-`BenchServer` extends `tests.fakes.server.FakeOpenAI` with what measuring needs:
+It is `tests.fakes.server.FakeOpenAI`, configured through its public options:
 
 - the story streamed at a set token rate (4 characters a token), with the
   time every chunk left the server, so the moment each page's prompt was
@@ -19,15 +19,12 @@ Both processes read `time.monotonic()`, one system-wide clock on Linux and macOS
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import math
 import os
 import subprocess
 import sys
 import threading
-import time
-from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,115 +121,49 @@ def page_object_ends(text: str) -> list[int]:
 
 # --- the server (runs in the child process) -----------------------------------------------
 
-_current = contextvars.ContextVar[Any]("current_record", default=None)
 
-
-def _make_server_class() -> type:
+def make_server(config: SimConfig) -> Any:
+    """The fake server with this latency model, through its public options only."""
     from tests.fakes.server import FakeOpenAI
 
-    class BenchServer(FakeOpenAI):  # type: ignore[misc, valid-type]
-        def __init__(self, config: SimConfig) -> None:
-            super().__init__(
-                chunk_delay=config.chunk_delay,
-                chunk_chars=config.chunk_chars,
-                image_latency=config.image_latency,
-                image_jitter=config.image_jitter,
-                image_size=tuple(config.image_size),
-                partial_images=config.partial_images,
-                seed=config.seed,
-            )
-            self.config = config
-            self.picture_bytes = Path(config.picture).read_bytes() if config.picture else None
-            self.delays: dict[int, float] = {}
-            self.chunk_log: list[tuple[float, int]] = []
-            self.sent_chars = 0
-            self.stream_started: float | None = None
-            self.content = ""
-            self.bench_window: deque[float] = deque()
+    return FakeOpenAI(
+        chunk_delay=config.chunk_delay,
+        chunk_chars=config.chunk_chars,
+        image_latency=config.image_latency,
+        image_jitter=config.image_jitter,
+        image_size=tuple(config.image_size),
+        partial_images=config.partial_images,
+        seed=config.seed,
+        picture=Path(config.picture).read_bytes() if config.picture else None,
+        rate_limit_per_minute=config.rate_limit,
+        rate_limit_window=config.rate_window,
+        rate_limit_endpoints=("images",),
+        honest_retry_after=config.retry_after is None,
+        retry_after=config.retry_after if config.retry_after is not None else 1.0,
+    )
 
-        def reset(self) -> None:
-            import random
 
-            self.requests.clear()
-            self.delays.clear()
-            self.chunk_log = []
-            self.sent_chars = 0
-            self.stream_started = None
-            self.content = ""
-            self.chat_stream_finished_at = None
-            self.bench_window.clear()
-            self._rng = random.Random(self.config.seed)
-
-        async def _images(self, request: Any, call: Any) -> Any:
-            _current.set(call.record)
-            return await super()._images(request, call)
-
-        async def _image_delay(self) -> None:
-            delay = self.image_latency + self._rng.uniform(-self.image_jitter, self.image_jitter)
-            record = _current.get()
-            if record is not None:
-                self.delays[id(record)] = delay
-            if delay > 0:
-                await asyncio.sleep(delay)
-
-        def _picture(self, body: dict[str, Any], fault: Any) -> bytes:
-            if self.picture_bytes is not None and fault is None:
-                return self.picture_bytes
-            return super()._picture(body, fault)
-
-        def _chat_content(self, body: dict[str, Any], fault: Any) -> str:
-            self.content = super()._chat_content(body, fault)
-            self.sent_chars = 0
-            self.chunk_log = []
-            self.stream_started = time.monotonic()
-            return self.content
-
-        def _chunk(self, body: Any, delta: Any, finish: Any, usage: Any = None) -> Any:
-            if delta and delta.get("content"):
-                self.sent_chars += len(delta["content"])
-                self.chunk_log.append((time.monotonic(), self.sent_chars))
-            return super()._chunk(body, delta, finish, usage)
-
-        def _rate_limited(self, endpoint: str) -> Any:
-            limit = self.config.rate_limit
-            if limit is None or not endpoint.startswith("images"):
-                return None
-            now = time.monotonic()
-            window = self.config.rate_window
-            while self.bench_window and now - self.bench_window[0] >= window:
-                self.bench_window.popleft()
-            if len(self.bench_window) < limit:
-                self.bench_window.append(now)
-                return None
-            honest = self.bench_window[0] + window - now
-            self.retry_after = (
-                self.config.retry_after if self.config.retry_after is not None else honest
-            )
-            return self._status(429, "Rate limit reached for images per minute.", "rate_limit")
-
-        def stats(self) -> dict[str, Any]:
-            rows = []
-            for r in list(self.requests):
-                prompt = str(r.body.get("prompt", ""))
-                rows.append(
-                    {
-                        "endpoint": r.endpoint,
-                        "started": r.started,
-                        "finished": r.finished,
-                        "status": r.status,
-                        "delay": self.delays.get(id(r)),
-                        "page": _page_of(prompt),
-                    }
-                )
-            return {
-                "requests": rows,
-                "chunks": self.chunk_log,
-                "content": self.content,
-                "stream_started": self.stream_started,
-                "stream_finished": self.chat_stream_finished_at,
+def server_stats(server: Any) -> dict[str, Any]:
+    """What the server recorded, as plain JSON."""
+    rows = []
+    for r in list(server.requests):
+        rows.append(
+            {
+                "endpoint": r.endpoint,
+                "started": r.started,
+                "finished": r.finished,
+                "status": r.status,
+                "delay": r.delay,
+                "page": _page_of(str(r.body.get("prompt", ""))),
             }
-
-    return BenchServer
+        )
+    return {
+        "requests": rows,
+        "chunks": list(server.chunk_log),
+        "content": server.chat_content,
+        "stream_started": server.chat_stream_started_at,
+        "stream_finished": server.chat_stream_finished_at,
+    }
 
 
 def _page_of(prompt: str) -> int | None:
@@ -245,8 +176,7 @@ def _page_of(prompt: str) -> int | None:
 
 def _serve(config: SimConfig) -> None:
     """Child process: serve, print the base_url, then answer commands on stdin."""
-    server_class = _make_server_class()
-    server = server_class(config)
+    server = make_server(config)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="sim", daemon=True)
     thread.start()
@@ -255,7 +185,7 @@ def _serve(config: SimConfig) -> None:
 
     async def on_loop(command: str) -> Any:
         if command == "stats":
-            return server.stats()
+            return server_stats(server)
         if command == "reset":
             server.reset()
             return {"ok": True}

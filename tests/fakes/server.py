@@ -1,13 +1,19 @@
 """A fake OpenAI-compatible server on loopback for tests and benchmarks.
 
-It streams a deterministic story plan, paints flat-colour PNGs, serves URL
-downloads, lists models, rate-limits on request, and injects faults on demand::
+It streams a deterministic story plan, paints flat-colour PNGs (or serves one
+given picture), serves URL downloads, lists models, rate-limits on request, and
+injects faults on demand::
 
     async with FakeOpenAI(pages=6) as server:
         server.inject(Fault.RATE_LIMIT, endpoint="images", times=2)
         client = AsyncOpenAI(base_url=server.base_url, api_key="test", max_retries=0)
 
 Standalone: ``python -m tests.fakes.server --port 0 --image-latency 1``.
+
+What it records, for tests and benchmarks: every request (`requests`, with the
+picture delay it drew), and for the latest story stream the time each chunk left
+(`chunk_log`), the story text (`chat_content`) and when the stream started and
+finished. `reset()` forgets all of it.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -76,6 +83,7 @@ class RecordedRequest:
     started: float
     finished: float | None = None
     status: int = 0  # 0 while unanswered, or when the connection was dropped
+    delay: float | None = None  # images: the latency drawn for this request
 
 
 @dataclass
@@ -216,7 +224,20 @@ class FakeOpenAI:
         image_streaming: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
+        picture: bytes | None = None,
+        rate_limit_window: float = 60.0,
+        rate_limit_endpoints: tuple[str, ...] = ("chat", "images"),
+        honest_retry_after: bool = False,
     ) -> None:
+        """Options beyond the obvious ones:
+
+        `picture`: encoded bytes served as every picture (no fault), instead of a
+        flat-colour PNG per prompt. `rate_limit_per_minute` requests are allowed
+        in any sliding `rate_limit_window` seconds (60 by default) to the families
+        in `rate_limit_endpoints` ("chat", "images"); a 429 carries `retry_after`,
+        or with `honest_retry_after` the time until the oldest request in the
+        window leaves it.
+        """
         if image_format not in ("b64", "url"):
             raise ValueError('image_format must be "b64" or "url"')
         self.story = story
@@ -232,8 +253,15 @@ class FakeOpenAI:
         self.retry_after = retry_after
         self.seed = seed
         self.image_streaming = image_streaming
+        self.picture = picture
+        self.rate_limit_window = rate_limit_window
+        self.rate_limit_endpoints = tuple(rate_limit_endpoints)
+        self.honest_retry_after = honest_retry_after
         self.requests: list[RecordedRequest] = []
+        self.chat_stream_started_at: float | None = None
         self.chat_stream_finished_at: float | None = None
+        self.chat_content = ""
+        self.chunk_log: list[tuple[float, int]] = []
         self.base_url = ""
         self._host = host
         self._port = port
@@ -327,6 +355,18 @@ class FakeOpenAI:
         """The recorded requests to one endpoint, oldest first."""
         return [r for r in self.requests if r.endpoint == endpoint]
 
+    def reset(self) -> None:
+        """Forget the records, injected faults and rate window; restart the random jitter."""
+        with self._lock:
+            self._faults.clear()
+        self.requests.clear()
+        self._window.clear()
+        self._rng = random.Random(self.seed)
+        self.chat_stream_started_at = None
+        self.chat_stream_finished_at = None
+        self.chat_content = ""
+        self.chunk_log = []
+
     # -- plumbing --
 
     def _wrap(
@@ -358,25 +398,33 @@ class FakeOpenAI:
         return _Call(record, text, fault)
 
     def _rate_limited(self, endpoint: str) -> web.Response | None:
-        if self.rate_limit_per_minute is None or endpoint in ("download", "models"):
+        family = "images" if endpoint.startswith("images") else endpoint
+        if self.rate_limit_per_minute is None or family not in self.rate_limit_endpoints:
             return None
         now = time.monotonic()
-        while self._window and now - self._window[0] >= 60:
+        window = self.rate_limit_window
+        while self._window and now - self._window[0] >= window:
             self._window.popleft()
         if len(self._window) < self.rate_limit_per_minute:
             self._window.append(now)
             return None
-        return self._status(429, "Rate limit reached for requests.", "rate_limit_exceeded")
+        wait = self._window[0] + window - now if self.honest_retry_after else None
+        return self._status(
+            429, "Rate limit reached for requests.", "rate_limit_exceeded", retry_after=wait
+        )
 
-    def _status(self, status: int, message: str, code: str | None) -> web.Response:
+    def _status(
+        self, status: int, message: str, code: str | None, *, retry_after: float | None = None
+    ) -> web.Response:
         kind = {429: "requests", 401: "invalid_request_error"}.get(status, "server_error")
         if status == 400:
             kind = "invalid_request_error"
         headers = {}
         if status == 429:
+            wait = self.retry_after if retry_after is None else max(0.0, retry_after)
             headers = {
-                "retry-after": f"{self.retry_after:g}",
-                "retry-after-ms": str(int(self.retry_after * 1000)),
+                "retry-after": f"{wait:g}",
+                "retry-after-ms": str(int(wait * 1000)),
             }
         return web.json_response(_error_body(message, kind, code), status=status, headers=headers)
 
@@ -475,6 +523,9 @@ class FakeOpenAI:
         self, request: web.Request, call: _Call, content: str
     ) -> web.StreamResponse:
         body = call.record.body
+        self.chat_content = content
+        self.chunk_log = []
+        self.chat_stream_started_at = time.monotonic()
         response = await self._sse(request)
         try:
             await self._stream_story(response, call, content)
@@ -504,8 +555,9 @@ class FakeOpenAI:
             else len(content)
         )
         for start in range(0, cut, self.chunk_chars):
-            piece = content[start : min(start + self.chunk_chars, cut)]
-            await _send(response, self._chunk(body, {"content": piece}, None))
+            stop = min(start + self.chunk_chars, cut)
+            await _send(response, self._chunk(body, {"content": content[start:stop]}, None))
+            self.chunk_log.append((time.monotonic(), stop))
             if self.chunk_delay:
                 await asyncio.sleep(self.chunk_delay)
         if fault is Fault.STALL:
@@ -543,15 +595,17 @@ class FakeOpenAI:
             return self._status(400, "stream is not supported for this model.", None)
         if (failed := await self._common_fault(request, call)) is not None:
             return failed
-        await self._image_delay()
+        await self._image_delay(call.record)
         if call.fault is Fault.INVALID_JSON:
             return web.Response(text="<html>oops, not JSON", content_type="application/json")
         if stream:
             return await self._image_stream(request, call)
         return web.json_response(self._image_answer(body, call.fault))
 
-    async def _image_delay(self) -> None:
+    async def _image_delay(self, record: RecordedRequest | None = None) -> None:
         delay = self.image_latency + self._rng.uniform(-self.image_jitter, self.image_jitter)
+        if record is not None:
+            record.delay = delay
         if delay > 0:
             await asyncio.sleep(delay)
 
@@ -560,6 +614,8 @@ class FakeOpenAI:
             return b"this is not a picture, just some bytes"
         if fault is Fault.OVERSIZED:
             return oversized_png()
+        if self.picture is not None:
+            return self.picture
         return solid_png(self.image_size, _colour(str(body.get("prompt", ""))))
 
     def _image_answer(self, body: dict[str, Any], fault: Fault | None) -> dict[str, Any]:
@@ -577,7 +633,7 @@ class FakeOpenAI:
         elif wanted == "url":
             item = {"url": self._publish(data)}
         else:
-            item = {"b64_json": base64.b64encode(data).decode()}
+            item = {"b64_json": _b64(data)}
         item["revised_prompt"] = str(body.get("prompt", ""))
         return answer | {"data": [item], "usage": _image_usage()}
 
@@ -686,7 +742,9 @@ def _image_usage() -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=8)
 def _b64(data: bytes) -> str:
+    """Base64 text; a picture served again (same bytes) is encoded once."""
     return base64.b64encode(data).decode()
 
 
@@ -749,6 +807,9 @@ async def _serve(args: argparse.Namespace) -> None:
         image_format=args.image_format,
         partial_images=args.partial_images,
         rate_limit_per_minute=args.rate_limit,
+        rate_limit_window=args.rate_window,
+        honest_retry_after=args.honest_retry_after,
+        picture=args.picture.read_bytes() if args.picture else None,
     )
     async with server:
         print(server.base_url, flush=True)
@@ -766,7 +827,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--image-jitter", type=float, default=0.0)
     parser.add_argument("--image-format", choices=["b64", "url"], default="b64")
     parser.add_argument("--partial-images", action="store_true")
-    parser.add_argument("--rate-limit", type=int, default=None, help="requests per minute")
+    parser.add_argument("--rate-limit", type=int, default=None, help="requests per window")
+    parser.add_argument("--rate-window", type=float, default=60.0, help="seconds (default 60)")
+    parser.add_argument("--honest-retry-after", action="store_true")
+    parser.add_argument("--picture", type=Path, default=None, help="serve this picture file")
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args))
