@@ -4,8 +4,9 @@ Each round makes a 2-page book with the offline engine in the window, opens it i
 the book view and goes back to the library, as a person would. After every round
 (and a garbage collection, and glibc's malloc_trim so freed memory is returned)
 the resident set size, open file descriptors, threads and asyncio tasks are read.
-After the tenth book RSS must be within 10% of its level after the first, and the
-descriptors, threads and tasks back where they were.
+After the tenth book RSS (median of the last three readings) must be within 10% of
+its level after the first books (median of the first three), and the descriptors,
+threads and tasks back where they were.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import ctypes
 import gc
 import json
 import os
+import statistics
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +56,14 @@ def _fds() -> list[str]:
     return sorted(found)
 
 
+POOLS = ("test-work", "studio-work")  # executors grow to their bound on demand
+
+
+def _threads() -> list[str]:
+    """Threads other than executor workers (those are bounded by the pool's size)."""
+    return sorted(t.name for t in threading.enumerate() if not t.name.startswith(POOLS))
+
+
 def _tasks() -> list[asyncio.Task[object]]:
     me = asyncio.current_task()
     return [t for t in asyncio.all_tasks() if t is not me and not t.done()]
@@ -88,7 +98,8 @@ async def test_ten_books_in_one_window(
                     "book": n,
                     "rss_mb": round(_rss_mb(), 1),
                     "fds": len(_fds()),
-                    "threads": threading.active_count(),
+                    "threads": len(_threads()),
+                    "pool_threads": threading.active_count() - len(_threads()),
                     "tasks": len(_tasks()),
                     "fd_list": _fds(),
                 }
@@ -100,4 +111,9 @@ async def test_ten_books_in_one_window(
     assert last["tasks"] == 0 and first["tasks"] == 0, summary
     assert last["fds"] <= first["fds"], set(last["fd_list"]) - set(first["fd_list"])  # type: ignore[arg-type]
     assert last["threads"] <= first["threads"], summary
-    assert float(last["rss_mb"]) <= 1.10 * float(first["rss_mb"]), summary  # type: ignore[arg-type]
+    assert int(last["pool_threads"]) <= 8, summary  # type: ignore[call-overload]
+    # RSS wanders by about 25 MB from one book to the next (caches, the allocator), so
+    # single readings are compared as medians of three: the first three books against
+    # the last three.
+    rss = [float(r["rss_mb"]) for r in rounds]  # type: ignore[arg-type]
+    assert statistics.median(rss[-3:]) <= 1.10 * statistics.median(rss[:3]), summary
