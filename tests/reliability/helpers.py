@@ -16,18 +16,8 @@ from studio.core.library import Bundle
 REPO = Path(__file__).resolve().parents[2]
 CANARY = "sk-test-SECRET-canary-1234"
 
-# A command line that runs `studio` with shorter waits than a person would want, for
-# the hang and stall faults: PipelineConfig's call and stream-idle timeouts are not
-# reachable from the command line or the environment. It changes nothing else.
-SHORT_TIMEOUTS = (
-    "import dataclasses, os, sys\n"
-    "import studio.cli as cli\n"
-    "original = cli._pipeline_config\n"
-    "seconds = float(os.environ.get('STUDIO_CALL_TIMEOUT', '1.0'))\n"
-    "cli._pipeline_config = lambda s: dataclasses.replace(\n"
-    "    original(s), call_timeout=seconds, stream_idle_timeout=seconds, backoff_base=0.05)\n"
-    "sys.exit(cli.run(sys.argv[1:]))\n"
-)
+SHORT_CALL_TIMEOUT = "1.0"
+"""STUDIO_CALL_TIMEOUT for the hang and stall faults: seconds per call and per stream gap."""
 
 
 def studio_env(home: Path, **extra: str) -> dict[str, str]:
@@ -67,13 +57,11 @@ class Run:
 def studio(
     *args: str | Path, env: dict[str, str], timeout: float = 90, short_timeouts: bool = False
 ) -> Run:
-    head = (
-        [sys.executable, "-c", SHORT_TIMEOUTS]
-        if short_timeouts
-        else [sys.executable, "-m", "studio"]
-    )
+    """Run `python -m studio ARGS`; `short_timeouts` sets STUDIO_CALL_TIMEOUT to one second."""
+    if short_timeouts:
+        env = {**env, "STUDIO_CALL_TIMEOUT": SHORT_CALL_TIMEOUT}
     proc = subprocess.run(
-        [*head, *map(str, args)],
+        [sys.executable, "-m", "studio", *map(str, args)],
         env=env,
         cwd=REPO,
         capture_output=True,

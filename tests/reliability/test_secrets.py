@@ -191,11 +191,6 @@ def test_a_whole_session_leaves_the_key_nowhere(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with -v, httpx2 logs every request URL at INFO, credentials in a base URL "
-    "(http://user:secret@host/v1) included; the book and settings strip them, the log does not",
-)
 def test_credentials_in_a_base_url_are_used_but_never_stored_or_printed(tmp_path: Path) -> None:
     env = studio_env(tmp_path / "home", OPENAI_API_KEY=CANARY)
     with FakeOpenAIThread(pages=2) as server:

@@ -51,11 +51,6 @@ class Case:
 
 
 slow = pytest.mark.slow
-misnamed = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a story server that stops answering is reported as 'The image server did not "
-    "answer in time.' (pipeline._with_retries uses _reason, which always names the image server)",
-)
 
 CASES = {
     # rate limits: retried after Retry-After, never a failure
@@ -72,7 +67,7 @@ CASES = {
     # a server that never answers, and a stream that stops half-way
     "hang-images": Case(Fault.HANG, "images", 99, 3, ("in time",), short_timeouts=True),
     "hang-chat": Case(
-        Fault.HANG, "chat", 99, 1, ("story", "in time"), short_timeouts=True, marks=(slow, misnamed)
+        Fault.HANG, "chat", 99, 1, ("story", "in time"), short_timeouts=True, marks=(slow,)
     ),
     "stall-images": Case(
         Fault.STALL, "images", 99, 3, ("in time",), short_timeouts=True, marks=(slow,)
@@ -84,7 +79,7 @@ CASES = {
         1,
         ("story", "in time"),
         short_timeouts=True,
-        marks=(slow, misnamed),
+        marks=(slow,),
     ),
     "hang-images-once": Case(Fault.HANG, "images", 1, 0, short_timeouts=True, marks=(slow,)),
     "truncated-images": Case(Fault.TRUNCATED, "images", 99, 3, ("ended",), marks=(slow,)),

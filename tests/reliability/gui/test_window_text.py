@@ -58,12 +58,6 @@ def interpreted_markup(window: QWidget) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: GenerationView's title, premise and status labels are AutoText, and item "
-    "tooltips (page cards: card.text / card.reason; library tiles: the title) are returned raw "
-    "from ToolTipRole; Qt renders both as rich text when the text looks like markup",
-)
 async def test_markup_from_a_server_is_plain_text_in_the_window(
     make_context: Callable[..., AppContext],
 ) -> None:
