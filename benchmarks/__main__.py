@@ -111,6 +111,7 @@ def run(preset: Preset, only: list[str], out: Path, echo: Callable[[str], None] 
             "image_latency_s": preset.sim.image_latency,
             "image_jitter_s": preset.sim.image_jitter,
             "picture": "1536x1024 PNG, about 3.6 MB",
+            "latency_model": preset.latency_model(),
         },
         "seconds": timings,
         "figures": [f.as_dict() for f in figures],
@@ -122,6 +123,7 @@ def run(preset: Preset, only: list[str], out: Path, echo: Callable[[str], None] 
     tmp.write_text(json.dumps(document, indent=1, default=str) + "\n")
     tmp.replace(out)
     echo("")
+    echo(f"simulator: {preset.latency_model()}")
     echo(table(figures))
     for name, error in errors.items():
         echo(f"{name} failed: {error}")

@@ -14,11 +14,13 @@ Modes:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import Executor, Future
 from pathlib import Path
@@ -54,7 +56,12 @@ class InlineExecutor(Executor):
 
 
 class Heartbeat:
-    """A Qt timer that should fire every `interval_ms`; how late each tick was."""
+    """A Qt timer that should fire every `interval_ms`; how late each tick was.
+
+    The moment `start()` is called counts as a tick, so work that blocks the loop
+    right after it (before the first tick) is measured too. With `sample_stalls`
+    a watchdog thread notes where the GUI thread is whenever a tick is overdue.
+    """
 
     def __init__(self, interval_ms: float) -> None:
         from PySide6.QtCore import Qt, QTimer
@@ -66,15 +73,31 @@ class Heartbeat:
         self.timer.setInterval(int(interval_ms))
         self.timer.timeout.connect(self._tick)
 
+        self.sampler: StallSampler | None = None
+
     def _tick(self) -> None:
         self.ticks.append(time.perf_counter())
 
-    def start(self) -> None:
+    def start(self, sample_stalls: bool = False) -> None:
         self.ticks.clear()
+        self.ticks.append(time.perf_counter())
         self.timer.start()
+        if sample_stalls:
+            self.sampler = StallSampler(self)
+            self.sampler.start()
 
     def stop(self) -> dict[str, Any]:
         self.timer.stop()
+        stalls = None
+        if self.sampler is not None:
+            stalls = self.sampler.finish()
+            self.sampler = None
+        figures = self._figures()
+        if stalls is not None:
+            figures["stalls"] = stalls
+        return figures
+
+    def _figures(self) -> dict[str, Any]:
         gaps = [b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False)]
         late = sorted(max(0.0, g - self.interval) * 1000 for g in gaps)
         if not late:
@@ -89,6 +112,64 @@ class Heartbeat:
             "over_50ms": sum(v > 50 for v in late),
             "worst": late[-5:],
         }
+
+
+class StallSampler(threading.Thread):
+    """Every 2 ms: if the heartbeat is overdue, record the GUI thread's Python stack.
+
+    The stacks are grouped by stall (the tick they followed) and summarised as the
+    most frequent innermost frames of this project, with the leaf frame.
+    """
+
+    OVERDUE = 0.012
+
+    def __init__(self, heartbeat: Heartbeat) -> None:
+        super().__init__(name="stall-sampler", daemon=True)
+        self.heartbeat = heartbeat
+        self.main = threading.main_thread().ident
+        self.samples: dict[float, list[str]] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.002):
+            ticks = self.heartbeat.ticks
+            if not ticks:
+                continue
+            last = ticks[-1]
+            if time.perf_counter() - last < self.OVERDUE + self.heartbeat.interval:
+                continue
+            frame = sys._current_frames().get(self.main)
+            if frame is not None:
+                self.samples.setdefault(last, []).append(_where(frame))
+
+    def finish(self) -> list[dict[str, Any]]:
+        self.done.set()
+        self.join(timeout=1)
+        ticks = self.heartbeat.ticks
+        following = dict(itertools.pairwise(ticks))
+        stalls = []
+        for last, stacks in self.samples.items():
+            late = (
+                following.get(last, time.perf_counter()) - last - self.heartbeat.interval
+            ) * 1000
+            counts: dict[str, int] = {}
+            for where in stacks:
+                counts[where] = counts.get(where, 0) + 1
+            top = sorted(counts.items(), key=lambda kv: -kv[1])[:3]
+            stalls.append({"late_ms": round(late, 1), "where": [f"{n}x {w}" for w, n in top]})
+        return sorted(stalls, key=lambda s: -s["late_ms"])[:12]
+
+
+def _where(frame: Any) -> str:
+    """The innermost frames of this project (studio/, benchmarks/) and the leaf."""
+    leaf = f"{frame.f_code.co_name} ({Path(frame.f_code.co_filename).name}:{frame.f_lineno})"
+    ours: list[str] = []
+    while frame is not None and len(ours) < 3:
+        name = frame.f_code.co_filename
+        if "/studio/" in name or "/benchmarks/" in name:
+            ours.append(f"{frame.f_code.co_name} ({Path(name).name}:{frame.f_lineno})")
+        frame = frame.f_back
+    return " < ".join(ours) + f" | leaf {leaf}"
 
 
 def _context(library_root: Path, executor: Any) -> Any:
@@ -132,11 +213,17 @@ async def smooth(args: dict[str, Any]) -> dict[str, Any]:
     bundle = context.library.create(Book(settings=book_settings(args["base_url"], pages, pages)))
     store = BookStore(bundle, bundle.load(), executor)
     heartbeat = Heartbeat(float(args["heartbeat_ms"]))
+    if not args.get("cold"):
+        # as the studio does once its window is shown: the provider SDKs are imported
+        # in a worker, long before anyone can click Generate
+        from studio.app import _warm_imports
+
+        await asyncio.get_running_loop().run_in_executor(executor, _warm_imports)
     await asyncio.sleep(0.3)  # the window is shown
     heartbeat.start()
     await asyncio.sleep(float(args.get("idle_seconds", 2.0)))
     idle = heartbeat.stop()  # the machine's own noise, same process, nothing running
-    heartbeat.start()
+    heartbeat.start(sample_stalls=bool(args.get("sample_stalls")))
     started = time.monotonic()
     finished = await view.generate(store)
     seconds = time.monotonic() - started
