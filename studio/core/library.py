@@ -202,6 +202,22 @@ class Bundle:
         self.images_dir.mkdir(parents=True, exist_ok=True)
         atomic_write(self.book_file, data)
 
+    def remove_stale_temp_files(self, older_than: float = 60.0) -> int:
+        """Delete temporary files a killed process left behind; returns how many."""
+        import time
+
+        cutoff = time.time() - older_than
+        removed = 0
+        for folder in (self.path, self.images_dir):
+            for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
+                try:
+                    if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                        leftover.unlink()
+                        removed += 1
+                except OSError:
+                    continue
+        return removed
+
     def write_image(self, name: str, data: bytes) -> Path:
         target = self.image_path(name)
         target.parent.mkdir(parents=True, exist_ok=True)

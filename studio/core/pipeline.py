@@ -139,6 +139,8 @@ class Pipeline:
         """Plan what is missing, illustrate what is not done, return how it ended."""
 
         async def body() -> None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._executor, self.store.bundle.remove_stale_temp_files)
             await self._plan_if_needed()
             self._start_missing_images()
 
@@ -648,6 +650,10 @@ class Pipeline:
             except (TransientError, TimeoutError) as err:
                 if attempt >= self.config.max_attempts:
                     raise TransientError(_reason(err, "story server")) from err
+                await asyncio.sleep(backoff_delay(attempt, self.config.backoff_base))
+            except ProviderError as err:
+                if not err.retryable or attempt >= self.config.max_attempts:
+                    raise  # e.g. a stream cut off mid-way is worth another try
                 await asyncio.sleep(backoff_delay(attempt, self.config.backoff_base))
 
 

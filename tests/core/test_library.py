@@ -145,3 +145,14 @@ def test_page_numbers_follow_the_reading_order(tmp_path: Path) -> None:
     bundle.path.mkdir()
     bundle.book_file.write_text(json.dumps(data))
     assert [p.number for p in bundle.load().pages] == [1, 2]
+
+
+def test_temp_files_left_by_a_killed_process_are_cleaned(tmp_path: Path) -> None:
+    bundle = Library(tmp_path).create(make_book())
+    old = bundle.images_dir / ".p001-abc.png.x1y2.tmp"
+    fresh = bundle.path / ".book.json.z9.tmp"
+    old.write_bytes(b"half a picture")
+    fresh.write_bytes(b"being written right now")
+    os.utime(old, (1, 1))
+    assert bundle.remove_stale_temp_files() == 1
+    assert not old.exists() and fresh.exists()
