@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -34,8 +35,15 @@ class Services:
 
 
 def make_executor() -> ThreadPoolExecutor:
+    """The pool for pixels and files. Its threads start now, not on a first submit
+    from the GUI thread, which would wait there for a new thread to come up."""
     workers = max(2, min(4, (os.cpu_count() or 2)))
-    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="studio-work")
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="studio-work")
+    barrier = threading.Barrier(workers + 1)
+    for _ in range(workers):
+        pool.submit(barrier.wait, 5.0)
+    barrier.wait(5.0)
+    return pool
 
 
 @asynccontextmanager
@@ -53,7 +61,7 @@ async def open_services(
             if config.offline:
                 text, images = _offline(pool, offline_delay)
             else:
-                text, images = await _openai(config, stack)
+                text, images = await _openai(config, stack, pool)
             yield Services(config, text, images, pool)
     finally:
         if owned:
@@ -68,7 +76,7 @@ def _offline(pool: ThreadPoolExecutor, delay: float | None) -> tuple[TextProvide
 
 
 async def _openai(
-    config: EngineConfig, stack: AsyncExitStack
+    config: EngineConfig, stack: AsyncExitStack, pool: ThreadPoolExecutor
 ) -> tuple[TextProvider, ImageProvider]:
     import aiohttp
 
@@ -82,5 +90,5 @@ async def _openai(
         image_client = make_client(config.image_base_url, config.image_api_key, timeout=240.0)
         stack.push_async_callback(image_client.close)
     text = OpenAITextProvider(text_client, config.text_model)
-    images = OpenAIImageProvider(image_client, config.image_model, http)
+    images = OpenAIImageProvider(image_client, config.image_model, http, executor=pool)
     return text, images
