@@ -265,10 +265,21 @@ def _picture_or_placeholder(
         _check_resolution(job, page, picture, drawn_w)
 
 
+MAX_CROP = 0.12
+"""The most of a picture's width or height that may be cut to fill its area."""
+
+
 def _cover_image(canvas: Canvas, band: Rect, picture: Picture) -> float:
-    """Draw the picture filling `band` (cropping the overflow); return its drawn width."""
+    """Draw the picture filling `band` when that cuts off little of it, else whole
+    and centred on the paper (a square picture on a page with text below it);
+    return its drawn width."""
     iw, ih = picture.info.width, picture.info.height
-    scale = max(band.w / iw, band.h / ih)
+    cover = max(band.w / iw, band.h / ih)
+    if min(band.w / iw, band.h / ih) / cover < 1 - MAX_CROP:
+        inset = 0.55 * inch  # clear of the trim and the bleed, like a printed frame
+        band = Rect(band.x + inset, band.y, band.w - 2 * inset, band.h - inset)
+        cover = min(band.w / iw, band.h / ih)
+    scale = cover
     dw, dh = iw * scale, ih * scale
     canvas.saveState()
     path = canvas.beginPath()
