@@ -90,15 +90,15 @@ def _unfinished_copy(book: Path, library: Path) -> Path:
 
 
 def _fill(folder: Path) -> Path:
+    """Fill the file system to the last byte (unbuffered, so closing cannot fail)."""
     filler = folder / "filler.bin"
-    with filler.open("wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
-        except OSError as err:
-            assert err.errno == errno.ENOSPC
-    # the last partial buffer may not fit: make sure not even a small file does
+    with filler.open("wb", buffering=0) as handle:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    handle.write(b"\0" * size)
+            except OSError as err:
+                assert err.errno == errno.ENOSPC
     return filler
 
 
