@@ -11,7 +11,7 @@
 # packaging/cache/bookworm-minbase.tar.gz, so reruns do not fetch them again.
 #
 # needs: root, debootstrap. DEBIAN_MIRROR overrides the mirror (default: the
-# one apt uses on this machine, else deb.debian.org).
+# Debian mirror apt uses on this machine).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -25,7 +25,7 @@ deb=$(realpath "$deb")
 suite=bookworm
 mirror=${DEBIAN_MIRROR:-$(grep -rhoE '(URIs:|^deb)\s+https?://[^ ]+/debian/?(\s|$)' \
     /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null | awk 'NR == 1 {print $2}' || true)}
-mirror=${mirror:-http://deb.debian.org/debian}
+[ -n "$mirror" ] || { echo "test-deb: no Debian mirror in apt's sources; set DEBIAN_MIRROR" >&2; exit 1; }
 cache=$(realpath -m packaging/cache)
 tarball=$cache/$suite-minbase.tar.gz
 
