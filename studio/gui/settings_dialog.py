@@ -399,12 +399,20 @@ class SettingsDialog(QDialog):
     # --- probing -----------------------------------------------------------------------
 
     async def test(self) -> Probe:
+        """Ask the story server (and the picture server, when it is another) what they offer."""
         self.probe_label.setText("Asking the server what it offers…")
-        probe = await check_connection(
-            self.base_url_edit.text().strip() or None, self.current_key()
-        )
-        wanted = self.text_model_edit.text().strip()
-        self.probe_label.setText(describe_probe(probe, wanted))
+        story_url = self.base_url_edit.text().strip() or None
+        picture_url = self.image_base_url_edit.text().strip() or None
+        probe = await check_connection(story_url, self.current_key())
+        lines = [describe_probe(probe, self.text_model_edit.text().strip())]
+        picture_model = self.image_model_edit.text().strip()
+        if picture_url and picture_url != story_url:
+            picture = await check_connection(picture_url, self.current_key())
+            lines.append("Picture server: " + describe_probe(picture, picture_model))
+        elif probe.ok and probe.models and picture_model:
+            found = "available" if picture_model in probe.models else "NOT in the list"
+            lines.append(f"{picture_model} is {found}.")
+        self.probe_label.setText("\n".join(lines))
         return probe
 
     async def find(self) -> list[Probe]:

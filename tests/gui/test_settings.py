@@ -94,3 +94,21 @@ async def test_connection_failures_say_what_to_check() -> None:
     async with FakeOpenAI() as server:
         probe = await check_connection(server.root_url + "/nowhere", "sk-test", 2)
     assert not probe.ok and "/v1" in probe.message
+
+
+async def test_connection_checks_the_picture_server_too(
+    make_context: Callable[..., AppContext],
+) -> None:
+    async with shown(MainWindow(make_context())) as window, FakeOpenAI() as story:
+        window.settings_action.trigger()
+        dialog: SettingsDialog = await wait_for_dialog(SettingsDialog)
+        dialog.base_url_edit.setText(story.base_url)
+        dialog.image_base_url_edit.setText(f"http://127.0.0.1:{free_port()}/v1")
+        dialog.image_model_edit.setText("gpt-image-1")
+        await click(dialog.test_button)
+        await wait_until(lambda: "Picture server" in dialog.probe_label.text(), 8)
+        lines = dialog.probe_label.text().splitlines()
+        assert lines[0].startswith("Connected")
+        assert "Nothing answered" in lines[-1]
+        dialog.reject()
+        await wait_until(lambda: not dialog.isVisible(), 5)
