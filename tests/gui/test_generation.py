@@ -147,3 +147,24 @@ async def test_many_pages_stay_a_lazy_list(
             # one list view, no widget per page
             assert len(window.generation_view.findChildren(QApplication.instance().__class__)) == 0
             assert_every_card_has_its_picture(window, pages)
+
+
+async def test_a_picture_still_drawing_shows_its_streamed_draft(
+    make_context: Callable[..., AppContext],
+) -> None:
+    async with FakeOpenAI(pages=2, partial_images=True) as server:
+        server.inject(Fault.STALL, endpoint="images", times=10, match="(page 2)")
+        async with shown(MainWindow(make_context(api_key=KEY, base_url=server.base_url))) as window:
+            run = asyncio.ensure_future(window.generate_new(openai_settings(server, 2)))
+            model = window.generation_view.model
+
+            def page_two() -> object:
+                return next((c for c in model.cards if c.number == 2), None)
+
+            await wait_until(lambda: model.cards and model.cards[0].has_picture, 10)
+            await wait_until(lambda: (c := page_two()) is not None and c.pixmap is not None, 10)
+            draft = page_two()
+            assert draft.partial and not draft.has_picture  # type: ignore[union-attr]
+            assert draft.state is CardState.DRAWING  # type: ignore[union-attr]
+            window.generation_view.cancel()
+            await asyncio.wait_for(run, 5)
