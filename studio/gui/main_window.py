@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -36,7 +36,7 @@ from studio.gui.icons import app_icon, bind_icon, icon
 from studio.gui.library_view import LibraryView
 from studio.gui.new_book import OFFLINE, ask_new_book, default_engine
 from studio.gui.settings_dialog import edit_settings
-from studio.gui.theme import SPACING
+from studio.gui.theme import SPACING, current_theme
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,7 @@ class MainWindow(QMainWindow):
         inner = QHBoxLayout(self.banner)
         inner.setContentsMargins(SPACING, SPACING - 4, SPACING - 4, SPACING - 4)
         inner.setSpacing(SPACING)
-        glyph = QLabel()
-        glyph.setPixmap(icon("offline", "#4a6a8a").pixmap(QSize(22, 22)))
+        glyph = _ThemedGlyph("offline")
         self.banner_label = QLabel(OFFLINE_BANNER)
         self.banner_label.setWordWrap(True)
         settings = QPushButton("Open Settings")
@@ -478,3 +477,20 @@ class MainWindow(QMainWindow):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _ThemedGlyph(QLabel):
+    """A small icon in the theme's muted colour that follows light and dark."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._name = name
+        self._paint()
+
+    def _paint(self) -> None:
+        self.setPixmap(icon(self._name, current_theme().muted).pixmap(QSize(22, 22)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._paint()
+        super().changeEvent(event)
