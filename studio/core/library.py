@@ -15,7 +15,6 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,7 +237,6 @@ class BookStore:
         self._executor = executor
         self._lock = asyncio.Lock()
         self._pending: bytes | None = None
-        self.on_error: Callable[[StorageError], None] | None = None
 
     async def save(self) -> None:
         from studio.core.book import now
