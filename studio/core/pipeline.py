@@ -144,15 +144,9 @@ class Pipeline:
             await self._plan_if_needed()
             self._start_missing_images()
 
-        try:
-            stopped = await self._in_group(body)
-        except asyncio.CancelledError:
-            await asyncio.shield(
-                self._finish(Outcome.CANCELLED, "Cancelled; what was done is saved.")
-            )
-            raise
-        if stopped is not None:
-            return await self._finish(Outcome.STOPPED, stopped)
+        ended = await self._in_group(body, "Cancelled; what was done is saved.")
+        if ended is not None:
+            return ended
         return await self._finish(self._outcome(), "")
 
     async def regenerate_image(self, number: int, prompt: str | None = None) -> RunFinished:
@@ -161,19 +155,29 @@ class Pipeline:
         async def body() -> None:
             self._start_image(number, prompt, force=True)
 
-        try:
-            stopped = await self._in_group(body)
-        except asyncio.CancelledError:
-            await asyncio.shield(self._finish(Outcome.CANCELLED, "Cancelled."))
-            raise
-        if stopped is not None:
-            return await self._finish(Outcome.STOPPED, stopped)
+        ended = await self._in_group(body, "Cancelled.")
+        if ended is not None:
+            return ended
         failure = self._last_failure.pop(number, None)
         if failure is not None:
             return RunFinished(outcome=Outcome.FAILED_PAGES, message=failure)
         return RunFinished(outcome=Outcome.COMPLETE, message="")
 
-    async def _in_group(self, body: Callable[[], Awaitable[None]]) -> str | None:
+    async def _in_group(
+        self, body: Callable[[], Awaitable[None]], cancelled: str
+    ) -> RunFinished | None:
+        """Run `body` and the tasks it starts. Returns how the run ended when it was
+        stopped (a rejected key, a full disk); saves and re-raises on cancel."""
+        try:
+            reason = await self._run_group(body)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._finish(Outcome.CANCELLED, cancelled))
+            raise
+        if reason is None:
+            return None
+        return await self._finish(Outcome.STOPPED, reason)
+
+    async def _run_group(self, body: Callable[[], Awaitable[None]]) -> str | None:
         """Run `body` and the tasks it starts; return why the run was stopped, if it was."""
         stopped: str | None = None
         self._stopped = None
