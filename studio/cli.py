@@ -6,14 +6,20 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 from studio import __version__
-from studio.core.book import MAX_PAGES, MIN_PAGES, Book, GenerationSettings, ImageStatus
+from studio.core.book import (
+    MAX_PAGES,
+    MIN_PAGES,
+    Book,
+    GenerationSettings,
+    ImageStatus,
+    PlanStatus,
+)
 from studio.core.config import (
     ConfigError,
     EngineConfig,
@@ -25,7 +31,16 @@ from studio.core.library import BookFileError, BookStore, Bundle, Library, Stora
 from studio.core.pipeline import Outcome, PipelineConfig
 from studio.core.providers.base import ProviderError
 from studio.core.redact import install_redaction
+from studio.core.runs import (
+    PLAN_MODES,
+    RESPONSE_FORMATS,
+    Overrides,
+    apply_overrides,
+    engine_config,
+    pipeline_config,
+)
 from studio.core.services import open_services
+from studio.core.settings import FormatMemory
 from studio.progress import ProgressPrinter
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAILED_PAGES, EXIT_CANCELLED = 0, 1, 2, 3, 130
@@ -67,16 +82,50 @@ def _size(value: str) -> str:
     return value.lower()
 
 
+PRECEDENCE = (
+    "Each setting comes from its flag, else from the book, else from the environment "
+    "(OPENAI_BASE_URL, OPENAI_API_KEY). A new --base-url moves the pictures too, unless "
+    "--image-base-url is given."
+)
+
+
 def _add_endpoint_args(p: argparse.ArgumentParser, defaults: bool) -> None:
     d = None
+    where = "OPENAI_BASE_URL or OpenAI" if defaults else "the book's, then OPENAI_BASE_URL"
     p.add_argument(
         "--base-url",
         default=d,
-        help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (default: OPENAI_BASE_URL or OpenAI)",
+        help=f"OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (default: {where})",
     )
-    p.add_argument("--image-base-url", default=d, help="a different endpoint for pictures")
+    p.add_argument(
+        "--image-base-url",
+        default=d,
+        help="a different endpoint for pictures (default: the story's endpoint)",
+    )
     p.add_argument("--text-model", default=d, help="model that writes the story")
     p.add_argument("--image-model", default=d, help="model that draws the pictures")
+    p.add_argument(
+        "--image-engine",
+        choices=["openai", "offline"],
+        default=None,
+        help="where pictures come from: the image server (openai) or the built-in painter "
+        "(offline), e.g. with a local story server that draws nothing (default: openai)",
+    )
+    p.add_argument(
+        "--response-format",
+        choices=list(RESPONSE_FORMATS),
+        default=None,
+        help="how the story server is asked for JSON: auto tries json_schema, then "
+        "json_object, then plain text, and remembers what worked (default: Settings, else auto)",
+    )
+    p.add_argument(
+        "--plan",
+        choices=list(PLAN_MODES),
+        default=None,
+        dest="plan_mode",
+        help="whole: the story in one call; per-page: an outline, then one small call per "
+        "page (for weak local models); auto: whole, then per page if that fails (default)",
+    )
     p.add_argument(
         "--concurrency",
         type=_positive,
@@ -134,7 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--library", type=Path, default=None, dest="sub_library", help=argparse.SUPPRESS
     )
 
-    res = sub.add_parser("resume", help="finish what is pending or failed in a book")
+    res = sub.add_parser(
+        "resume", help="finish what is pending or failed in a book", description=PRECEDENCE
+    )
     res.add_argument("bundle", type=Path)
     _add_endpoint_args(res, defaults=False)
 
@@ -170,7 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--state", choices=["unreviewed", "approved", "needs_changes"])
     rev.add_argument("--note", help="the page's review note (replaces the old one)")
 
-    reg = sub.add_parser("regenerate", help="write a page's text or draw its picture again")
+    reg = sub.add_parser(
+        "regenerate", help="write a page's text or draw its picture again", description=PRECEDENCE
+    )
     reg.add_argument("bundle", type=Path)
     reg.add_argument("--page", type=int, required=True)
     what = reg.add_mutually_exclusive_group(required=True)
@@ -180,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument(
         "--with-note", action="store_true", help="use the page's review note as the instruction"
     )
+    _add_endpoint_args(reg, defaults=False)
 
     sub.add_parser("library", help="list the books in the library")
     return parser
@@ -253,6 +307,26 @@ def _dispatch(args: argparse.Namespace, library: Library) -> int:
 # --- generate and resume -------------------------------------------------------------------
 
 
+def _overrides(args: argparse.Namespace) -> Overrides:
+    return Overrides(
+        base_url=args.base_url,
+        image_base_url=args.image_base_url,
+        text_model=args.text_model,
+        image_model=args.image_model,
+        image_engine=args.image_engine,
+        concurrency=getattr(args, "concurrency", None),
+        character_lock=getattr(args, "character_lock", None),
+        budget_usd=getattr(args, "budget", None),
+        plan_mode=args.plan_mode,
+    )
+
+
+def _response_format(args: argparse.Namespace) -> str:
+    from studio.core.settings import load_settings
+
+    return str(args.response_format or load_settings().response_format or "auto")
+
+
 def _generate(args: argparse.Namespace, library: Library) -> int:
     config = resolve(
         args.engine,
@@ -260,6 +334,8 @@ def _generate(args: argparse.Namespace, library: Library) -> int:
         image_base_url=args.image_base_url,
         text_model=args.text_model,
         image_model=args.image_model,
+        image_engine=args.image_engine,
+        response_format=_response_format(args),
     )
     _warn_about(config)
     settings = GenerationSettings(
@@ -269,58 +345,28 @@ def _generate(args: argparse.Namespace, library: Library) -> int:
         audience_age=args.age,
         art_style=args.style,
         base_url=strip_credentials(config.base_url),
-        image_base_url=strip_credentials(config.image_base_url),
+        image_base_url=strip_credentials(args.image_base_url),
         text_model=config.text_model,
         image_model=config.image_model,
         image_size=args.image_size,
         concurrency=args.concurrency,
         character_lock=bool(args.character_lock),
         budget_usd=args.budget,
+        image_engine=None if config.offline else config.image_engine,
+        plan_mode=args.plan_mode or "auto",
     )
     bundle = library.create(Book(settings=settings), name=args.premise)
-    return _run_book(bundle, config, _pipeline_config(settings))
+    return _run_book(bundle, config, pipeline_config(settings))
 
 
 def _resume(args: argparse.Namespace) -> int:
     bundle = Bundle(args.bundle)
     book = bundle.load()
-    s = book.settings
-    for name in (
-        "base_url",
-        "image_base_url",
-        "text_model",
-        "image_model",
-        "concurrency",
-        "character_lock",
-    ):
-        value = getattr(args, name)
-        if value is not None:
-            setattr(s, name, value)
-    if args.budget is not None:
-        s.budget_usd = args.budget
-    config = resolve(
-        s.engine,
-        base_url=s.base_url,
-        image_base_url=s.image_base_url,
-        text_model=s.text_model,
-        image_model=s.image_model,
-    )
+    apply_overrides(book.settings, _overrides(args))
+    config = engine_config(book.settings, response_format=_response_format(args))
     _warn_about(config)
     bundle.save(book)
-    return _run_book(bundle, config, _pipeline_config(s))
-
-
-def _pipeline_config(s: GenerationSettings) -> PipelineConfig:
-    config = PipelineConfig(
-        concurrency=s.concurrency, budget_usd=s.budget_usd, character_lock=s.character_lock
-    )
-    timeout = os.environ.get("STUDIO_CALL_TIMEOUT")
-    if timeout:
-        try:
-            config.call_timeout = config.stream_idle_timeout = float(timeout)
-        except ValueError:
-            raise CliError("STUDIO_CALL_TIMEOUT must be a number of seconds.", EXIT_USAGE) from None
-    return config
+    return _run_book(bundle, config, pipeline_config(book.settings))
 
 
 def _warn_about(config: EngineConfig) -> None:
@@ -328,6 +374,11 @@ def _warn_about(config: EngineConfig) -> None:
         print(
             "Using the offline engine: a built-in storyteller and painter, no network needed. "
             "For a language and image model, set OPENAI_API_KEY (or use --engine openai).",
+            file=sys.stderr,
+        )
+    elif config.offline_pictures:
+        print(
+            f"Pictures come from the built-in offline painter; the story from {config.text_model}.",
             file=sys.stderr,
         )
     for url in {config.base_url, config.image_base_url}:
@@ -374,14 +425,10 @@ def _regenerate(args: argparse.Namespace) -> int:
         if not page.review.notes.strip():
             raise CliError(f"Page {args.page} has no review note.", EXIT_USAGE)
         instruction = " ".join(filter(None, [instruction, instruction_from_note(page)]))
-    config = resolve(
-        book.settings.engine,
-        base_url=book.settings.base_url,
-        image_base_url=book.settings.image_base_url,
-        text_model=book.settings.text_model,
-        image_model=book.settings.image_model,
-    )
+    apply_overrides(book.settings, _overrides(args))
+    config = engine_config(book.settings, response_format=_response_format(args))
     _warn_about(config)
+    bundle.save(book)
     prompt = None
     if args.picture and instruction:
         prompt = f"{image_request(book, page).prompt}\nChange: {instruction}"
@@ -398,10 +445,10 @@ async def _regenerate_async(
     instruction: str,
     prompt: str | None,
 ) -> int:
-    async with open_services(config) as services:
+    async with open_services(config, formats=FormatMemory()) as services:
         store = BookStore(bundle, bundle.load(), services.executor)
         pipeline = services.pipeline(
-            store, ProgressPrinter(1), _pipeline_config(store.book.settings)
+            store, ProgressPrinter(1), pipeline_config(store.book.settings)
         )
         if text:
             try:
@@ -430,7 +477,7 @@ def _run_book(bundle: Bundle, config: EngineConfig, pipeline_config: PipelineCon
 async def _run_async(
     bundle: Bundle, config: EngineConfig, pipeline_config: PipelineConfig
 ) -> tuple[Outcome, str]:
-    async with open_services(config) as services:
+    async with open_services(config, formats=FormatMemory()) as services:
         store = BookStore(bundle, bundle.load(), services.executor)
         printer = ProgressPrinter(store.book.settings.pages)
         pipeline = services.pipeline(store, printer, pipeline_config)
@@ -475,17 +522,19 @@ def check_bundle(path: Path) -> dict[str, Any]:
     except BookFileError as err:
         report["problems"].append(str(err))
         return report
-    from studio.core.imaging import ImageRejected, inspect
+    from studio.core.imaging import ImageRejected, decode
 
     report.update(title=book.display_title, pages=book.settings.pages, texts_done=len(book.pages))
     report["failed_pages"] = book.failed_pages
+    if book.plan_status is PlanStatus.FAILED:
+        report["problems"].append(f"The story failed: {book.plan_error or 'no reason was saved'}")
     for page in book.pages:
         current = page.image.current
         if page.image.status is not ImageStatus.DONE or current is None:
             continue
         for name in (current.original, current.display, current.thumbnail):
             try:
-                inspect(bundle.image_path(name).read_bytes())
+                decode(bundle.image_path(name).read_bytes()).close()
             except (OSError, ImageRejected, BookFileError) as err:
                 report["problems"].append(f"Page {page.number}: {name}: {err}")
                 break

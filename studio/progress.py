@@ -16,6 +16,7 @@ from studio.core.events import (
     PlanFailed,
     PlanStarted,
     RunFinished,
+    StoryWaiting,
     TitleReady,
     UsageUpdated,
 )
@@ -32,6 +33,8 @@ class ProgressPrinter:
         self.cost = 0.0
         self.started = time.monotonic()
         self._bar_shown = False
+        self._waiting = ""
+        self._waits_told = 0.0
 
     def __call__(self, event: Event) -> None:
         line = self._line_for(event)
@@ -44,6 +47,9 @@ class ProgressPrinter:
             print(line, file=self.stream, flush=True)
 
     def _line_for(self, event: Event) -> str | None:
+        if isinstance(event, StoryWaiting):
+            return self._waiting_line(event)
+        self._waiting = ""
         if isinstance(event, PlanStarted):
             self.total = event.pages
             return f"Writing a {event.pages}-page story..."
@@ -72,6 +78,21 @@ class ProgressPrinter:
             return event.message or None
         return None
 
+    def _waiting_line(self, event: StoryWaiting) -> str | None:
+        self._waiting = (
+            f"waiting for {event.what}: {event.seconds:.0f} s of at most {event.limit:.0f} s"
+        )
+        if self.live:
+            return None
+        due = 5.0 if self._waits_told < 5 else max(15.0, self._waits_told * 2)
+        if event.seconds < due and self._waits_told:
+            return None
+        self._waits_told = event.seconds
+        return (
+            f"Waiting for the story server to write {event.what}: {event.seconds:.0f} s so far "
+            f"(given up after {event.limit:.0f} s)."
+        )
+
     def _draw_bar(self) -> None:
         width = 24
         done = int(width * self.pictures / self.total) if self.total else 0
@@ -81,6 +102,8 @@ class ProgressPrinter:
             f"\r[{bar}] text {self.texts}/{self.total}  pictures {self.pictures}/{self.total}"
             f"  failed {self.failed}  ${self.cost:.3f}  {elapsed:4.0f}s"
         )
+        if self._waiting:
+            text += f"  ({self._waiting})"
         self.stream.write(text)
         self.stream.flush()
         self._bar_shown = True

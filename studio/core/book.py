@@ -71,6 +71,22 @@ class StoryPlan(_Strict):
     pages: list[PagePlan]
 
 
+class StoryOutline(_Strict):
+    """The first call of the per-page route: everything but the pages' words."""
+
+    title: str
+    style: StyleGuide
+    characters: list[Character]
+    outline: list[str] = Field(description="One line per page: what happens on that page")
+
+
+class PageRewrite(_Strict):
+    """A rewritten page: its words and what its picture shows."""
+
+    text: str = Field(description="The words printed on the page (1 to 4 short sentences)")
+    scene: str = Field(description="What the illustration shows: setting, action, composition")
+
+
 # --- What lives on disk --------------------------------------------------------------
 
 
@@ -165,6 +181,14 @@ class GenerationSettings(BaseModel):
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
     character_lock: bool = False
     budget_usd: float | None = None
+    image_engine: str | None = None
+    """Where pictures come from: "openai" or "offline"; None follows `engine`."""
+    plan_mode: str = "auto"
+    """auto (whole plan, then per page if that fails), whole or per-page."""
+
+    @property
+    def pictures_engine(self) -> str:
+        return self.image_engine or self.engine
 
 
 class UsageRecord(BaseModel):
@@ -200,6 +224,8 @@ class Book(BaseModel):
     settings: GenerationSettings
     plan_status: PlanStatus = PlanStatus.PENDING
     plan_error: str | None = None
+    outline: list[str] = Field(default_factory=list)
+    """One line per page, when the story was written page by page."""
     style: StyleGuide | None = None
     characters: list[Character] = Field(default_factory=list)
     pages: list[Page] = Field(default_factory=list)

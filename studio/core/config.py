@@ -35,10 +35,18 @@ class EngineConfig:
     image_base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     image_api_key: str | None = field(default=None, repr=False)
+    image_engine: str = ""
+    """Where pictures come from: "openai" or "offline" (the painter); "" follows `engine`."""
+    response_format: str = "auto"
+    """auto, json_schema, json_object or text: how the story server is asked for JSON."""
 
     @property
     def offline(self) -> bool:
         return self.engine == "offline"
+
+    @property
+    def offline_pictures(self) -> bool:
+        return self.offline or self.image_engine == "offline"
 
 
 def strip_credentials(url: str | None) -> str | None:
@@ -118,11 +126,18 @@ def resolve(
     text_model: str | None = None,
     image_model: str | None = None,
     api_key: str | None = None,
+    image_engine: str | None = None,
+    response_format: str | None = None,
 ) -> EngineConfig:
-    """Decide the engine. With no engine named, a configured key means openai."""
+    """Decide the engines. With no engine named, a configured key or a local story
+    server means openai. Endpoints: the argument (a flag or the book), then
+    OPENAI_BASE_URL; pictures go where the story goes unless `image_base_url` says."""
     base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
     key = api_key or find_api_key()
-    local = is_local(base_url) and (image_base_url is None or is_local(image_base_url))
+    if image_engine not in (None, "", "openai", "offline"):
+        raise ConfigError(f"Unknown picture engine {image_engine!r}: use 'offline' or 'openai'.")
+    painter = image_engine == "offline"
+    local = is_local(base_url) and (painter or image_base_url is None or is_local(image_base_url))
     chosen = engine or ("openai" if key or local else "offline")
     if chosen == "offline":
         return EngineConfig("offline", OFFLINE_TEXT_MODEL, OFFLINE_IMAGE_MODEL)
@@ -136,9 +151,11 @@ def resolve(
     return EngineConfig(
         engine="openai",
         text_model=text_model or DEFAULT_TEXT_MODEL,
-        image_model=image_model or DEFAULT_IMAGE_MODEL,
+        image_model=OFFLINE_IMAGE_MODEL if painter else (image_model or DEFAULT_IMAGE_MODEL),
         base_url=base_url,
-        image_base_url=image_base_url or base_url,
+        image_base_url=None if painter else (image_base_url or base_url),
         api_key=key or "not-needed-for-local-servers",
         image_api_key=key or "not-needed-for-local-servers",
+        image_engine="offline" if painter else "openai",
+        response_format=response_format or "auto",
     )

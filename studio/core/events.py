@@ -21,6 +21,15 @@ class StoryProgress(Event):
     chars: int
 
 
+class StoryWaiting(Event):
+    """The story server has been silent a while: what it works on, for how long
+    (`seconds`) and when the studio gives it up (`limit`, seconds from the start)."""
+
+    what: str
+    seconds: float
+    limit: float
+
+
 class TitleReady(Event):
     title: str
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from studio.core.events import (
     PlanStarted,
     RunFinished,
     StoryProgress,
+    StoryWaiting,
     TitleReady,
     UsageUpdated,
 )
@@ -59,8 +61,11 @@ from studio.core.prompting import image_request, sheet_prompt
 from studio.core.providers.base import (
     AuthError,
     ContentRejected,
+    FormatRejected,
     ImageProvider,
     ImageRequest,
+    NoImageEndpoint,
+    PageRequest,
     PageRewriteRequest,
     PlanDone,
     PlanError,
@@ -74,6 +79,12 @@ from studio.core.streamjson import PageObject, ParsedItem, PlanStreamParser, ext
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class PlanMode(StrEnum):
+    AUTO = "auto"  # the whole plan in one call; page by page if that fails
+    WHOLE = "whole"
+    PER_PAGE = "per-page"
 
 
 class Outcome(StrEnum):
@@ -95,6 +106,20 @@ class PipelineConfig:
     backoff_base: float = 0.5
     budget_usd: float | None = None
     character_lock: bool = False
+    plan_mode: PlanMode = PlanMode.AUTO
+    plan_seconds_base: float = 120.0
+    plan_seconds_per_page: float = 30.0
+    """A whole plan (or an outline) may take base + pages x per-page seconds, a page's
+    call twice the per-page share; then it is given up with a sentence saying so."""
+    waiting_after: float = 3.0
+    """Seconds without a word from the story server before the wait is shown."""
+
+    def plan_deadline(self, pages: int) -> float:
+        return self.plan_seconds_base + self.plan_seconds_per_page * pages
+
+    @property
+    def page_deadline(self) -> float:
+        return max(60.0, 2 * self.plan_seconds_per_page)
 
 
 class _Stop(Exception):
@@ -128,6 +153,11 @@ class Pipeline:
         """Estimated cost of calls in flight, counted against the budget before they finish."""
         self._sheet: asyncio.Event | None = None
         self._sheet_bytes: bytes | None = None
+        self._failed_this_run: set[int] = set()
+        self._activity = time.monotonic()
+        self._waiting_for: tuple[str, float, float] | None = None
+        """What the story server is working on, since when, and its time limit."""
+        self._no_pictures: str | None = None
 
     @property
     def book(self) -> Book:
@@ -264,15 +294,173 @@ class Pipeline:
             audience_age=book.settings.audience_age,
             art_style=book.settings.art_style,
         )
+        ticker = self._spawn(self._tick_waiting())
         try:
-            plan = await self._with_retries(lambda: self._stream_plan(request))
-            await self._accept_plan(plan)
+            await self._write_story(request)
         except AuthError as err:
             raise _Stop(str(err)) from err
         except ProviderError as err:
             await self._plan_failed(str(err))
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+
+    async def _write_story(self, request: PlanRequest) -> None:
+        mode = self.config.plan_mode
+        if mode is not PlanMode.PER_PAGE and not self.book.outline:
+            try:
+                plan = await self._timed(
+                    "the story",
+                    self.config.plan_deadline(request.pages),
+                    lambda: self._with_retries(lambda: self._stream_plan(request)),
+                )
+                await self._accept_plan(plan)
+                return
+            except (PlanError, FormatRejected) as err:
+                if mode is PlanMode.WHOLE:
+                    raise
+                self._emit(
+                    Notice(
+                        message=f"The whole story did not come out ({err}) "
+                        "Writing it page by page instead."
+                    )
+                )
+        await self._plan_per_page(request)
+
+    async def _timed(self, what: str, limit: float, call: Callable[[], Awaitable[T]]) -> T:
+        """`call()`, given up after `limit` seconds with a PlanError saying so; while it
+        runs, the wait is shown once the server has been silent for a few seconds."""
+        self._waiting_for = (what, time.monotonic(), limit)
+        self._activity = time.monotonic()
+        try:
+            async with asyncio.timeout(limit):
+                return await call()
         except TimeoutError:
-            await self._plan_failed("The story server stopped answering. Resume to try again.")
+            error = PlanError(
+                f"The story server took longer than {limit:.0f} s, the limit for {what} of "
+                f"a {self.book.settings.pages}-page book, and was given up. Try again, fewer "
+                "pages, a faster model, or writing page by page (--plan per-page)."
+            )
+            raise error from None
+        finally:
+            self._waiting_for = None
+
+    async def _tick_waiting(self) -> None:
+        """Say, about once a second, that the studio is waiting and for how long."""
+        while True:
+            await asyncio.sleep(1.0)
+            waiting = self._waiting_for
+            now = time.monotonic()
+            if waiting is None or now - self._activity < self.config.waiting_after:
+                continue
+            what, since, limit = waiting
+            self._emit(
+                StoryWaiting(what=what, seconds=round(now - since, 1), limit=round(limit, 1))
+            )
+
+    # --- the per-page route --------------------------------------------------------------
+
+    async def _plan_per_page(self, request: PlanRequest) -> None:
+        """An outline first, then one small call per page; each page's picture starts
+        when its page arrives. Pages that still fail are marked failed, with the reason."""
+        book = self.book
+        if not book.outline:
+            await self._write_outline(request)
+        failed: dict[int, str] = {}
+        for index in range(book.settings.pages):
+            if index < len(book.pages) and book.pages[index].text.strip():
+                continue
+            try:
+                plan = await self._write_one_page(index + 1)
+            except (PlanError, FormatRejected) as err:
+                failed[index + 1] = str(err)
+                self._put_unwritten_page(index, str(err))
+                continue
+            self._put_page(index, plan)
+        if failed:
+            numbers = ", ".join(str(n) for n in failed)
+            first = next(iter(failed.values()))
+            await self._plan_failed(
+                f"Pages {numbers} could not be written ({first}). "
+                "The rest is saved; resume to try them again."
+                if len(failed) > 1
+                else f"Page {numbers} could not be written ({first}). "
+                "The rest is saved; resume to try it again."
+            )
+            return
+        book.plan_status, book.plan_error = PlanStatus.DONE, None
+        self._maybe_start_sheet()
+        self._save_soon()
+
+    async def _write_outline(self, request: PlanRequest) -> None:
+        book = self.book
+        outline, usage = await self._timed(
+            "the outline",
+            self.config.plan_deadline(request.pages),
+            lambda: self._with_retries(lambda: self.text.write_outline(request)),
+        )
+        self._record(usage)
+        lines = [line.strip() for line in outline.outline if line.strip()][: request.pages]
+        if len(lines) < MIN_OUTLINE:
+            raise PlanError(
+                "The model's outline had no usable page lines. Try again or another model."
+            )
+        if not book.title.strip() and outline.title.strip():
+            book.title = outline.title.strip()
+            self._emit(TitleReady(title=book.title))
+        if book.style is None:
+            book.style = outline.style
+        if not book.characters:
+            book.characters = list(outline.characters)
+        if len(lines) < book.settings.pages:
+            self._emit(
+                Notice(message=f"The outline has {len(lines)} pages instead of {request.pages}.")
+            )
+            book.settings.pages = max(len(lines), len(book.pages))
+        book.outline = lines
+        self._maybe_start_sheet()
+        for page in book.pages:
+            self._start_image_when_ready(page.number)
+        self._save_soon()
+
+    async def _write_one_page(self, number: int) -> PagePlan:
+        book = self.book
+        outline = tuple(book.outline) or tuple(p.text for p in book.pages)
+        request = PageRequest(
+            premise=book.settings.premise,
+            title=book.display_title,
+            characters=tuple(book.characters),
+            outline=outline,
+            number=number,
+            earlier_pages=tuple(p.text for p in book.pages[: number - 1] if p.text),
+            audience_age=book.settings.audience_age,
+        )
+        problem = ""
+        for _ in range(2):  # an unusable answer is asked for once more
+            plan: PagePlan
+            plan, usage = await self._timed(
+                f"page {number}",
+                self.config.page_deadline,
+                lambda: self._with_retries(lambda: self.text.write_page(request)),
+            )
+            self._record(usage)
+            problem = _unusable_page(plan)
+            if not problem:
+                return plan
+        raise PlanError(f"the model's page {number} was unusable: {problem}")
+
+    def _put_unwritten_page(self, index: int, reason: str) -> None:
+        """A page whose words could not be written: saved empty, failed with the reason."""
+        book = self.book
+        page = Page(number=index + 1, text="", scene="")
+        page.image.status, page.image.error = ImageStatus.FAILED, reason
+        if index < len(book.pages):
+            book.pages[index] = page
+        elif index == len(book.pages):
+            book.pages.append(page)
+        self._save_soon()
+        self._emit(PageTextReady(page=page.model_copy(deep=True)))
+        self._emit(ImageFailed(number=index + 1, reason=reason))
 
     async def _plan_failed(self, reason: str) -> None:
         self.book.plan_status = PlanStatus.FAILED
@@ -291,6 +479,7 @@ class Pipeline:
                     streaming_cost = 0.0
                     self._record(item.usage)
                     continue
+                self._activity = time.monotonic()
                 estimate = self._text_cost_so_far(request, len(parser.text) + len(item))
                 self._reserved += estimate - streaming_cost
                 streaming_cost = estimate
@@ -365,11 +554,12 @@ class Pipeline:
         if index < len(book.pages):
             old: Page = book.pages[index]
             if (old.text, old.scene, old.characters) == (plan.text, plan.scene, plan.characters):
-                self._start_image_when_ready(number)
+                self._start_image_when_ready(number)  # a picture that failed is not asked again
                 return
             task = self._tasks.pop(number, None)
             if task:
                 task.cancel()
+            self._failed_this_run.discard(number)
             book.pages[index] = _new_page(number, plan)
         else:
             if index > len(book.pages):
@@ -394,8 +584,11 @@ class Pipeline:
         running = self._tasks.get(number)
         if running and not running.done():
             return
-        if self.book.page(number).is_done and not force:
-            return
+        page = self.book.page(number)
+        if not page.text.strip() and not page.scene.strip():
+            return  # its words could not be written: nothing to draw yet
+        if not force and (page.is_done or number in self._failed_this_run):
+            return  # a picture that failed in this run is drawn again only when asked
         task = self._spawn(self._illustrate(number, prompt))
         if task is not None:
             self._tasks[number] = task
@@ -422,8 +615,15 @@ class Pipeline:
             if self._budget_reached(self._image_cost()):
                 self._note_budget()
                 return
+            if self._no_pictures is not None:
+                self._fail(number, self._no_pictures)
+                return
             try:
                 await self._attempt(number, prompt)
+                return
+            except NoImageEndpoint as err:
+                self._no_pictures = str(err)  # every other page would be refused the same way
+                self._fail(number, str(err))
                 return
             except RateLimited as err:
                 rate_limited += 1
@@ -524,6 +724,7 @@ class Pipeline:
     def _fail(self, number: int, reason: str) -> None:
         """Mark the picture failed; a page that already has a picture keeps it."""
         self._last_failure[number] = reason
+        self._failed_this_run.add(number)
         has_picture = self.book.page(number).image.current is not None
         if has_picture:
             self._set_status(number, ImageStatus.DONE, None)
@@ -659,6 +860,26 @@ class Pipeline:
                 if not err.retryable or attempt >= self.config.max_attempts:
                     raise  # e.g. a stream cut off mid-way is worth another try
                 await asyncio.sleep(backoff_delay(attempt, self.config.backoff_base))
+
+
+MIN_OUTLINE = 1
+_SCHEMA_WORDS = ('"type"', '"properties"', "json schema", "additionalproperties")
+
+
+def _unusable_page(plan: PagePlan) -> str:
+    """Why a page a model wrote cannot be printed, or "" when it can."""
+    from studio.core.book import PagePlan as _Fields
+
+    text = plan.text.strip()
+    if len(text.split()) < 3:
+        return "its text is empty or a word or two"
+    lowered = text.lower()
+    if any(word in lowered for word in _SCHEMA_WORDS):
+        return "it repeated the instructions instead of writing the page"
+    described = {(f.description or "").strip().lower() for f in _Fields.model_fields.values()}
+    if lowered in described:
+        return "it repeated the field's description instead of writing the page"
+    return ""
 
 
 def _render_and_write(

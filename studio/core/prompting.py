@@ -1,11 +1,14 @@
-"""The words sent to the image model: the same character text on every page."""
+"""The words sent to the models: the same character text on every page, and the chat
+prompts for plans, outlines, pages and rewrites."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+from typing import Any
 
 from studio.core.book import Book, Character, Page, StyleGuide
-from studio.core.providers.base import ImageRequest
+from studio.core.providers.base import ImageRequest, PageRequest, PageRewriteRequest, PlanRequest
 
 
 def characters_on_page(book: Book, page: Page) -> list[Character]:
@@ -63,3 +66,139 @@ def image_request(book: Book, page: Page, prompt_override: str | None = None) ->
         characters=tuple(present),
         seed=page_seed(book, page.number),
     )
+
+
+# --- Words sent to the language model ------------------------------------------------
+
+PLAN_SYSTEM_PROMPT = """\
+You are an award-winning picture-book author and art director. You write one \
+complete picture book and answer with a single JSON object.
+
+Rules:
+- Write exactly {pages} pages: the "pages" array has exactly {pages} items.
+- Write for children aged {age}: 1 to 4 short sentences per page, words they know, \
+a clear beginning, middle and satisfying end.
+- "title" is the book's title.
+- "style" fixes the look of every picture in the book. {art_style}
+- "characters" lists every character who appears in a picture. Each "description" \
+is fixed and concrete: kind or species, size, colours, clothing and one \
+distinguishing mark, in one sentence. It is repeated word for word in every \
+picture, so it never mentions moods, actions or places.
+- Each page's "scene" describes the picture only: setting, time of day, what each \
+character is doing, composition and viewpoint. It does not repeat the characters' \
+looks and never asks for words or letters in the picture.
+- Each page's "characters" lists the names, exactly as in "characters", of those \
+visible in its picture.
+- Answer with the JSON object only, no commentary."""
+
+OUTLINE_SYSTEM_PROMPT = """\
+You are a picture-book author planning a book of {pages} pages for children aged \
+{age}. Answer with one JSON object: "title" (the book's title), "style" (art_style, \
+palette and medium of every picture; {art_style}), "characters" (each with a "name" \
+and a one-sentence visual "description": kind, colours, clothing) and "outline": \
+exactly {pages} short lines, one per page, saying what happens on that page, from \
+the beginning to a happy ending. Answer with the JSON object only."""
+
+PAGE_SYSTEM_PROMPT = """\
+You are a picture-book author writing one page of a book for children aged {age}. \
+Answer with one JSON object: "text" (the words printed on the page: 1 to 4 short \
+sentences, a real story, not a description of the task), "scene" (what the picture \
+shows: place, time of day, what the characters do) and "characters" (the names of \
+the characters in the picture). Answer with the JSON object only."""
+
+REWRITE_SYSTEM_PROMPT = """\
+You are a picture-book author revising one page of your own book for children aged \
+{age}. Keep the story consistent with the other pages and the characters' names. \
+Answer with a JSON object with exactly two string fields: "text" (the words printed \
+on the page, 1 to 4 short sentences) and "scene" (what the illustration shows: \
+setting, action, composition; no words in the picture)."""
+
+SCHEMA_MARKER = "The JSON object must match this JSON Schema:"
+
+Messages = list[dict[str, str]]
+
+
+def _with_schema(system: str, schema: dict[str, Any] | None) -> str:
+    if schema is None:
+        return system
+    return f"{system}\n\n{SCHEMA_MARKER}\n{json.dumps(schema)}"
+
+
+def _art_style(request: PlanRequest) -> str:
+    if request.art_style:
+        return f'The author asked for this art style: "{request.art_style}".'
+    return "Choose an art style that suits the story."
+
+
+def plan_messages(request: PlanRequest, schema: dict[str, Any] | None = None) -> Messages:
+    """The whole-plan call; `schema` goes into the prompt when the server cannot enforce it."""
+    system = PLAN_SYSTEM_PROMPT.format(
+        pages=request.pages, age=request.audience_age, art_style=_art_style(request)
+    )
+    user = (
+        f"Premise: {request.premise}\nWrite exactly {request.pages} pages for children "
+        f"aged {request.audience_age}."
+    )
+    if request.art_style:
+        user += f"\nArt style: {request.art_style}"
+    return [
+        {"role": "system", "content": _with_schema(system, schema)},
+        {"role": "user", "content": user},
+    ]
+
+
+def repair_messages(
+    request: PlanRequest, broken: str, problem: str, schema: dict[str, Any]
+) -> Messages:
+    """Ask once more for a plan, saying what was wrong with the last one."""
+    messages = plan_messages(request, schema)
+    messages[1]["content"] += (
+        f"\n\nYour previous answer was not usable: {problem}\n"
+        "Fix the JSON so it matches the schema, keep everything that was already right, "
+        f"and keep exactly {request.pages} pages. Previous answer:\n{broken[:6000]}"
+    )
+    return messages
+
+
+def outline_messages(request: PlanRequest, schema: dict[str, Any] | None = None) -> Messages:
+    system = OUTLINE_SYSTEM_PROMPT.format(
+        pages=request.pages, age=request.audience_age, art_style=_art_style(request).lower()
+    )
+    user = f"Premise: {request.premise}\nPlan exactly {request.pages} pages."
+    return [
+        {"role": "system", "content": _with_schema(system, schema)},
+        {"role": "user", "content": user},
+    ]
+
+
+def page_messages(request: PageRequest, schema: dict[str, Any] | None = None) -> Messages:
+    """One page of the per-page route: the outline, the last pages and this page's line."""
+    cast = "\n".join(f"- {character_line(c)}" for c in request.characters) or "- (none)"
+    plan = "\n".join(f"{i}. {line}" for i, line in enumerate(request.outline, 1))
+    earlier = "\n".join(request.earlier_pages[-2:])
+    line = request.outline[request.number - 1] if request.number <= len(request.outline) else ""
+    user = (
+        f"Book: {request.title}\nPremise: {request.premise}\nCharacters:\n{cast}\n"
+        f"Outline:\n{plan}\n"
+        + (f"The pages just before:\n{earlier}\n" if earlier else "")
+        + f"Write page {request.number} of {len(request.outline)}: {line}"
+    )
+    system = PAGE_SYSTEM_PROMPT.format(age=request.audience_age)
+    return [
+        {"role": "system", "content": _with_schema(system, schema)},
+        {"role": "user", "content": user},
+    ]
+
+
+def rewrite_messages(request: PageRewriteRequest, schema: dict[str, Any] | None = None) -> Messages:
+    pages = "\n".join(f"Page {i}: {text}" for i, text in enumerate(request.pages_text, 1))
+    instruction = request.instruction or "Make it read better while keeping what happens."
+    user = (
+        f"Book: {request.title}\nPremise: {request.premise}\n\n{pages}\n\n"
+        f"Rewrite page {request.number}. {instruction}\nAnswer with the JSON object only."
+    )
+    system = REWRITE_SYSTEM_PROMPT.format(age=request.audience_age)
+    return [
+        {"role": "system", "content": _with_schema(system, schema)},
+        {"role": "user", "content": user},
+    ]

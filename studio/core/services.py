@@ -14,6 +14,7 @@ from studio.core.events import Event
 from studio.core.library import BookStore
 from studio.core.pipeline import Pipeline, PipelineConfig
 from studio.core.providers.base import ImageProvider, TextProvider
+from studio.core.settings import FormatMemory
 
 
 @dataclass
@@ -52,8 +53,11 @@ async def open_services(
     *,
     executor: ThreadPoolExecutor | None = None,
     offline_delay: float | None = None,
+    formats: FormatMemory | None = None,
 ) -> AsyncIterator[Services]:
-    """Providers, one shared HTTP session and clients, and an executor the run owns."""
+    """Providers, one shared HTTP session and clients, and an executor the run owns.
+
+    `formats` remembers which response format the story server takes."""
     owned = executor is None
     pool = executor or make_executor()
     try:
@@ -61,7 +65,9 @@ async def open_services(
             if config.offline:
                 text, images = _offline(pool, offline_delay)
             else:
-                text, images = await _openai(config, stack, pool)
+                text, images = await _openai(config, stack, pool, formats)
+                if config.offline_pictures:
+                    images = _offline(pool, offline_delay)[1]
             yield Services(config, text, images, pool)
     finally:
         if owned:
@@ -76,19 +82,42 @@ def _offline(pool: ThreadPoolExecutor, delay: float | None) -> tuple[TextProvide
 
 
 async def _openai(
-    config: EngineConfig, stack: AsyncExitStack, pool: ThreadPoolExecutor
+    config: EngineConfig,
+    stack: AsyncExitStack,
+    pool: ThreadPoolExecutor,
+    formats: FormatMemory | None,
 ) -> tuple[TextProvider, ImageProvider]:
     import aiohttp
 
-    from studio.core.providers.openai import OpenAIImageProvider, OpenAITextProvider, make_client
+    from studio.core.providers.openai import (
+        OpenAIImageProvider,
+        OpenAITextProvider,
+        ResponseFormat,
+        make_client,
+        parse_format,
+    )
 
     http = await stack.enter_async_context(aiohttp.ClientSession())
     text_client = make_client(config.base_url, config.api_key, timeout=120.0)
     stack.push_async_callback(text_client.close)
     image_client = text_client
-    if (config.image_base_url, config.image_api_key) != (config.base_url, config.api_key):
+    same_server = (config.image_base_url, config.image_api_key) == (config.base_url, config.api_key)
+    if not config.offline_pictures and not same_server:
         image_client = make_client(config.image_base_url, config.image_api_key, timeout=240.0)
         stack.push_async_callback(image_client.close)
-    text = OpenAITextProvider(text_client, config.text_model)
+    endpoint, model = str(text_client.base_url), config.text_model
+    remembered = parse_format(formats.recall(endpoint, model)) if formats else None
+
+    def learned(fmt: ResponseFormat) -> None:
+        if formats is not None:
+            formats.remember(endpoint, model, fmt.value)
+
+    text = OpenAITextProvider(
+        text_client,
+        config.text_model,
+        response_format=parse_format(config.response_format),
+        remembered=None if remembered is ResponseFormat.AUTO else remembered,
+        on_format_learned=learned,
+    )
     images = OpenAIImageProvider(image_client, config.image_model, http, executor=pool)
     return text, images

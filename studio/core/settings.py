@@ -28,6 +28,11 @@ class AppSettings(BaseModel):
     pages: int = 8
     character_lock: bool = False
     library_dir: str | None = None
+    image_engine: str = "openai"  # openai (the picture server) or offline (the painter)
+    response_format: str = "auto"  # auto, json_schema, json_object or text
+    plan_mode: str = "auto"  # auto, whole or per-page
+    learned_formats: dict[str, str] = Field(default_factory=dict)
+    """The response format that worked, by "endpoint model"."""
 
     def clean(self) -> AppSettings:
         return self.model_copy(
@@ -60,3 +65,29 @@ def save_settings(settings: AppSettings, path: Path | None = None) -> None:
     path = path or settings_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, settings.clean().model_dump_json(indent=2).encode())
+
+
+def _format_key(base_url: str | None, model: str) -> str:
+    return f"{strip_credentials(base_url) or 'default'} {model}"
+
+
+class FormatMemory:
+    """The response format each endpoint and model took, kept in the settings file.
+
+    Read once when a run starts; written only when a server turns out to take
+    another format than the one remembered.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._path = path
+
+    def recall(self, base_url: str | None, model: str) -> str | None:
+        return load_settings(self._path).learned_formats.get(_format_key(base_url, model))
+
+    def remember(self, base_url: str | None, model: str, fmt: str) -> None:
+        settings = load_settings(self._path)
+        settings.learned_formats[_format_key(base_url, model)] = fmt
+        try:
+            save_settings(settings, self._path)
+        except OSError:
+            pass  # a settings folder that cannot be written costs only the next negotiation

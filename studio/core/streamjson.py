@@ -48,6 +48,7 @@ class PlanStreamParser:
         self._literal = False
         self._elem_start = -1
         self._pages = 0
+        self._closed = False
 
     @property
     def text(self) -> str:
@@ -64,6 +65,10 @@ class PlanStreamParser:
 
     def _step(self, text: str, i: int, out: list[ParsedItem]) -> None:
         c = text[i]
+        if self._depth == 0 and not self._in_str:
+            if c == "{" and not self._closed:
+                self._depth = 1  # prose before the object and anything after it is skipped
+            return
         if self._in_str:
             self._step_string(text, i, c, out)
         elif c == '"':
@@ -120,6 +125,8 @@ class PlanStreamParser:
         if self._depth == 1 and self._literal:
             self._finish_root(text[self._value_start : i], out)
         self._depth -= 1
+        if self._depth == 0:
+            self._closed = True
         if self._depth == 2 and c == "}" and self._elem_start >= 0:
             value = _loads_or_none(text[self._elem_start : i + 1])
             out.append(PageObject(self._pages, value))
@@ -143,8 +150,44 @@ def _loads_or_none(raw: str) -> Any:
         return None
 
 
+_FENCE = "```"
+
+
+def _candidates(text: str) -> list[str]:
+    """Where a JSON object may be: inside fenced blocks first, then the whole reply."""
+    found: list[str] = []
+    parts = text.split(_FENCE)
+    for block in parts[1::2]:
+        first, _, rest = block.partition("\n")
+        found.append(rest if first.strip().isalpha() or not first.strip() else block)
+    found.append(text)
+    return found
+
+
+def parse_json_object(text: str) -> Any:
+    """The JSON object of a reply, read leniently: inside a fenced block, with prose
+    before it or text after it. Only an object that starts at the first brace counts,
+    so a broken reply is never mistaken for one of its inner objects. None if none."""
+    decoder = json.JSONDecoder()
+    for candidate in _candidates(text):
+        at = candidate.find("{")
+        if at < 0:
+            continue
+        try:
+            value, _ = decoder.raw_decode(candidate, at)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
 def extract_json_object(text: str) -> str:
-    """The outermost `{...}` of a reply, ignoring prose or code fences around it."""
+    """The JSON text of the first object in a reply (see `parse_json_object`); when
+    there is none, the outermost `{...}` or the text itself, for the error message."""
+    value = parse_json_object(text)
+    if value is not None:
+        return json.dumps(value)
     start = text.find("{")
     end = text.rfind("}")
     if start < 0 or end < start:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from studio.core.events import (
 )
 from studio.core.imaging import verify_file
 from studio.core.library import BookStore, Bundle, Library
-from studio.core.pipeline import Outcome, PipelineConfig
+from studio.core.pipeline import Outcome, PipelineConfig, PlanMode
 from studio.core.services import open_services
 from tests.fakes.server import FakeOpenAI, Fault
 
@@ -40,6 +41,9 @@ class Run:
     @property
     def book(self) -> Book:
         return self.bundle.load()
+
+
+WHOLE = dataclasses.replace(FAST, plan_mode=PlanMode.WHOLE)
 
 
 def new_bundle(tmp_path: Path, server: FakeOpenAI, pages: int = 4, **settings: object) -> Bundle:
@@ -182,7 +186,7 @@ async def test_a_transient_fault_is_retried_without_failing_the_page(tmp_path: P
 
 PLAN_FAULTS = [
     (Fault.REFUSAL, 2, "declined"),
-    (Fault.LENGTH, 1, "cut off"),
+    (Fault.LENGTH, 1, "output limit"),
     (Fault.TRUNCATED, 9, "ended"),
     (Fault.INVALID_JSON, 2, "not valid json"),
     (Fault.SCHEMA_MISMATCH, 2, "expected shape"),
@@ -199,7 +203,7 @@ async def test_a_story_that_cannot_be_written_says_why_and_resume_writes_it(
     async with FakeOpenAI(pages=3) as server:
         bundle = new_bundle(tmp_path, server, pages=3)
         server.inject(fault, endpoint="chat", times=times)
-        run = await run_pipeline(bundle)
+        run = await run_pipeline(bundle, WHOLE)
         assert run.finished.outcome == Outcome.PLAN_FAILED
         assert run.book.plan_status is PlanStatus.FAILED
         assert reason.lower() in (run.book.plan_error or "").lower()

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from studio.core.book import Character, StyleGuide, UsageRecord
+from studio.core.book import Character, PagePlan, StoryOutline, StyleGuide, UsageRecord
 
 
 class ProviderError(Exception):
@@ -41,6 +41,18 @@ class PlanError(ProviderError):
     """The story could not be planned: truncated, refused, invalid JSON, wrong shape."""
 
 
+class OutputLimitReached(PlanError):
+    """The answer was cut off at the output cap (finish_reason length)."""
+
+
+class FormatRejected(ProviderError):
+    """The server refused the response format asked for; another one may work."""
+
+
+class NoImageEndpoint(ProviderError):
+    """The server has no images endpoint: every picture asked of it fails the same way."""
+
+
 class ImageDataError(ProviderError):
     """The server's answer holds no usable picture."""
 
@@ -62,6 +74,19 @@ class PageRewriteRequest:
     pages_text: list[str]
     number: int
     instruction: str = ""
+    audience_age: str = "4-7"
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """One page of a book being written page by page."""
+
+    premise: str
+    title: str
+    characters: tuple[Character, ...]
+    outline: tuple[str, ...]
+    number: int
+    earlier_pages: tuple[str, ...] = ()
     audience_age: str = "4-7"
 
 
@@ -120,6 +145,14 @@ class TextProvider(Protocol):
         ...
 
     async def rewrite_page(self, request: PageRewriteRequest) -> RewrittenPage: ...
+
+    async def write_outline(self, request: PlanRequest) -> tuple[StoryOutline, UsageRecord]:
+        """Title, style, characters and one line per page (the per-page route's first call)."""
+        ...
+
+    async def write_page(self, request: PageRequest) -> tuple[PagePlan, UsageRecord]:
+        """One page's words, scene and characters; raises PlanError if unusable."""
+        ...
 
 
 class ImageProvider(Protocol):

@@ -13,12 +13,13 @@ import time
 from collections.abc import AsyncIterator
 from functools import partial
 
-from studio.core.book import UsageRecord
+from studio.core.book import PagePlan, StoryOutline, UsageRecord
 from studio.core.offline.painter import paint_with_preview
 from studio.core.offline.story import compose_plan, rewrite_page
 from studio.core.providers.base import (
     ImageRequest,
     ImageResult,
+    PageRequest,
     PageRewriteRequest,
     PartialCallback,
     PlanDone,
@@ -84,6 +85,35 @@ class OfflineTextProvider:
             cost_usd=0.0,
         )
         return RewrittenPage(text=page.text, scene=page.scene, usage=usage)
+
+    async def write_outline(self, request: PlanRequest) -> tuple[StoryOutline, UsageRecord]:
+        """The composed plan's frame, with each page's words as its outline line."""
+        started = time.perf_counter()
+        plan = compose_plan(request.premise, request.pages, request.audience_age, request.art_style)
+        outline = StoryOutline(
+            title=plan.title,
+            style=plan.style,
+            characters=plan.characters,
+            outline=[page.text for page in plan.pages],
+        )
+        await asyncio.sleep(0)
+        return outline, self._usage(request, outline.model_dump_json(), started)
+
+    async def write_page(self, request: PageRequest) -> tuple[PagePlan, UsageRecord]:
+        """The composed plan's page (the same premise always composes the same book)."""
+        started = time.perf_counter()
+        plan = compose_plan(request.premise, len(request.outline), request.audience_age)
+        page = plan.pages[request.number - 1]
+        await asyncio.sleep(0)
+        usage = UsageRecord(
+            kind="text",
+            model=self.model,
+            latency_s=time.perf_counter() - started,
+            input_tokens=_tokens(request.premise + " ".join(request.outline)),
+            output_tokens=_tokens(page.model_dump_json()),
+            cost_usd=0.0,
+        )
+        return page, usage
 
     def _usage(self, request: PlanRequest, text: str, started: float) -> UsageRecord:
         prompt = f"{request.premise} {request.pages} {request.audience_age} {request.art_style}"

@@ -43,6 +43,7 @@ from studio.core.providers.openai import (
     read_picture_json,
     read_sse_event,
     split_sse,
+    plan_token_cap,
     story_plan_schema,
 )
 from tests.fakes.server import FakeOpenAI, Fault
@@ -151,8 +152,8 @@ async def test_falls_back_to_json_mode_and_remembers(
     ("fault", "words"),
     [
         (Fault.REFUSAL, "declined to write this story: I can't help"),
-        (Fault.LENGTH, "cut off before it was finished"),
-        (Fault.TRUNCATED, "ended before the story was finished"),
+        (Fault.LENGTH, "reached the output limit of"),
+        (Fault.TRUNCATED, "ended before this story was finished"),
     ],
 )
 async def test_plan_faults_are_plan_errors(
@@ -268,7 +269,9 @@ async def test_repair_plan(fake_openai: FakeOpenAI, text: OpenAITextProvider) ->
     fixed, done = await text.repair_plan(PlanRequest("A fox", 3), '{"title": ', "Unexpected end")
     assert len(StoryPlan.model_validate_json(fixed).pages) == 3
     body = fake_openai.requests_to("chat")[0].body
-    assert body["response_format"] == {"type": "json_object"}
+    assert body["response_format"]["type"] == "json_schema"
+    assert body["response_format"]["json_schema"]["schema"]["properties"]["pages"]["maxItems"] == 3
+    assert body["max_tokens"] == plan_token_cap(3)
     assert "Unexpected end" in body["messages"][1]["content"]
     assert done.usage.output_tokens > 0
 
