@@ -246,3 +246,79 @@ def test_review_and_regenerate_with_the_note(env: dict[str, str]) -> None:
     assert after.pages[0].image.history == [before.pages[0].image.current]
     missing = studio("review", bundle, "--page", "9", env=env)
     assert missing.returncode == 2 and "no page 9" in missing.stderr
+
+
+def _last_line(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_a_story_server_with_the_offline_painter(
+    server: FakeOpenAIThread, env: dict[str, str]
+) -> None:
+    made = studio(
+        "generate", "a fox", "--pages", "3", "--base-url", server.base_url,
+        "--text-model", "gemma-3-270m", "--image-engine", "offline", env=env,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "offline painter" in made.stderr
+    assert server.requests_to("images") == []
+    assert check(_last_line(made), env)["images_done"] == 3
+    book = Bundle(Path(_last_line(made))).load()
+    assert book.settings.image_engine == "offline" and book.usage.cost_usd == 0
+    assert {p.image.current.model for p in book.pages if p.image.current} == {"offline-painter"}
+
+
+def test_resume_with_a_new_base_url_moves_the_pictures_too(
+    server: FakeOpenAIThread, env: dict[str, str]
+) -> None:
+    env["OPENAI_API_KEY"] = "sk-test-cli"
+    gone = "http://127.0.0.1:9/v1"  # nothing listens on the discard port
+    server.inject(Fault.CONTENT_POLICY, endpoint="images", times=3)
+    made = studio("generate", "a fox", "--pages", "3", "--base-url", server.base_url, env=env)
+    assert made.returncode == 3, made.stderr
+    bundle = _last_line(made)
+    assert Bundle(Path(bundle)).load().settings.image_base_url is None  # "same as the story"
+    with FakeOpenAIThread(pages=3) as moved:
+        resumed = studio("resume", bundle, "--base-url", moved.base_url, env=env)
+        assert resumed.returncode == 0, resumed.stderr
+        assert len(moved.requests_to("images")) == 3
+    assert len(server.requests_to("images")) == 3
+    split = studio(
+        "resume", bundle, "--base-url", gone, "--image-base-url", server.base_url, env=env
+    )
+    assert split.returncode == 0, split.stderr
+    settings = Bundle(Path(bundle)).load().settings
+    assert (settings.base_url, settings.image_base_url) == (gone, server.base_url)
+
+
+def test_help_states_where_each_setting_comes_from(env: dict[str, str]) -> None:
+    for command in ("resume", "regenerate"):
+        shown = studio(command, "--help", env=env)
+        assert "from its flag, else from the book, else from the environment" in " ".join(
+            shown.stdout.split()
+        )
+        assert "--image-engine" in shown.stdout and "--response-format" in shown.stdout
+
+
+def test_check_calls_a_failed_story_and_a_cut_picture_invalid(
+    server: FakeOpenAIThread, env: dict[str, str]
+) -> None:
+    env["OPENAI_API_KEY"] = "sk-test-cli"
+    server.inject(Fault.REFUSAL, endpoint="chat", times=20)
+    failed = studio(
+        "generate", "a fox", "--pages", "3", "--base-url", server.base_url, "--plan", "whole",
+        env=env,
+    )  # fmt: skip
+    assert failed.returncode == 1, failed.stderr
+    report = check(_last_line(failed), env)
+    assert report["valid"] is False
+    assert "declined to write this story" in str(report["problems"])
+    server.clear_faults()
+    made = studio("generate", "a fox", "--pages", "3", "--base-url", server.base_url, env=env)
+    bundle = Path(_last_line(made))
+    original = Bundle(bundle).load().pages[0].image.current
+    assert original is not None
+    picture = bundle / "images" / original.original
+    picture.write_bytes(picture.read_bytes()[: picture.stat().st_size // 2])
+    report = check(str(bundle), env)
+    assert report["valid"] is False and "Page 1" in str(report["problems"])
