@@ -27,11 +27,12 @@ from openai import AsyncOpenAI
 
 from studio.core.providers.base import (
     ImageRequest,
+    PageRequest,
     PageRewriteRequest,
     PlanRequest,
     ProviderError,
 )
-from studio.core.providers.openai import OpenAIImageProvider, OpenAITextProvider
+from studio.core.providers.openai import OpenAIImageProvider, OpenAITextProvider, ResponseFormat
 from tests.tools import missing_tool
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -155,6 +156,26 @@ async def test_text_calls_are_valid(client: AsyncOpenAI, verdicts: Verdicts) -> 
     verdicts.assert_all_valid({"/chat/completions"})
     assert len(verdicts.seen) == 3
     assert provider.uses_json_schema
+
+
+@pytest.mark.parametrize("fmt", ["json_schema", "json_object", "text"])
+async def test_every_response_format_and_call_is_valid(
+    client: AsyncOpenAI, verdicts: Verdicts, fmt: str
+) -> None:
+    """Each format the studio can fall back to, and the per-page route's calls, as the
+    official spec describes chat requests: capped output, the format field or none."""
+    provider = OpenAITextProvider(
+        client, "gpt-4o-mini", timeout=10, response_format=ResponseFormat(fmt)
+    )
+    await outcome(drain_plan(provider))
+    await outcome(provider.write_outline(PlanRequest("A fox finds a lantern", 4)))
+    page = PageRequest("A fox", "The Lantern", (), ("Fox finds it.", "Fox keeps it."), 2)
+    await outcome(provider.write_page(page))
+    await outcome(provider.repair_plan(PlanRequest("A fox", 4), '{"title": ', "Unexpected end"))
+
+    verdicts.assert_all_valid({"/chat/completions"})
+    assert len(verdicts.seen) == 4
+    assert provider.response_format is ResponseFormat(fmt)
 
 
 async def test_image_calls_are_valid(client: AsyncOpenAI, verdicts: Verdicts) -> None:
