@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -30,6 +31,7 @@ from studio.core.book import (
     Page,
     PagePlan,
     PlanStatus,
+    StoryOutline,
     StoryPlan,
     StyleGuide,
     TextVersion,
@@ -57,7 +59,7 @@ from studio.core.events import (
 from studio.core.library import BookStore, Bundle, StorageError
 from studio.core.limits import AdaptiveLimiter, backoff_delay
 from studio.core.pricing import estimate_image_cost, estimate_text_cost
-from studio.core.prompting import image_request, sheet_prompt
+from studio.core.prompting import image_request, sheet_prompt, story_beats
 from studio.core.providers.base import (
     AuthError,
     ContentRejected,
@@ -394,16 +396,34 @@ class Pipeline:
 
     async def _write_outline(self, request: PlanRequest) -> None:
         book = self.book
-        outline, usage = await self._timed(
-            "the outline",
-            self.config.plan_deadline(request.pages),
-            lambda: self._with_retries(lambda: self.text.write_outline(request)),
-        )
-        self._record(usage)
-        lines = [line.strip() for line in outline.outline if line.strip()][: request.pages]
-        if len(lines) < MIN_OUTLINE:
-            raise PlanError(
-                "The model's outline had no usable page lines. Try again or another model."
+        try:
+            outline, usage = await self._timed(
+                "the outline",
+                self.config.plan_deadline(request.pages),
+                lambda: self._with_retries(lambda: self.text.write_outline(request)),
+            )
+            self._record(usage)
+        except (PlanError, FormatRejected) as err:
+            self._emit(
+                Notice(
+                    message=f"The outline did not come out ({err}); "
+                    "writing each page from a plain story shape."
+                )
+            )
+            outline = _plain_outline(request)
+        beats = story_beats(request.premise, request.pages)
+        given = [line.strip() for line in outline.outline][: request.pages]
+        given += [""] * (request.pages - len(given))
+        lines = [
+            line if len(line.split()) >= 3 else beat
+            for line, beat in zip(given, beats, strict=True)
+        ]
+        if any(line is beat for line, beat in zip(lines, beats, strict=True)):
+            self._emit(
+                Notice(
+                    message="Some lines of the model's outline were unusable; "
+                    "the studio filled them with a plain story shape."
+                )
             )
         if not book.title.strip() and outline.title.strip():
             book.title = outline.title.strip()
@@ -411,12 +431,7 @@ class Pipeline:
         if book.style is None:
             book.style = outline.style
         if not book.characters:
-            book.characters = list(outline.characters)
-        if len(lines) < book.settings.pages:
-            self._emit(
-                Notice(message=f"The outline has {len(lines)} pages instead of {request.pages}.")
-            )
-            book.settings.pages = max(len(lines), len(book.pages))
+            book.characters = _tidy_characters(outline.characters)
         book.outline = lines
         self._maybe_start_sheet()
         for page in book.pages:
@@ -436,18 +451,23 @@ class Pipeline:
             audience_age=book.settings.audience_age,
         )
         problem = ""
-        for _ in range(2):  # an unusable answer is asked for once more
-            plan: PagePlan
-            plan, usage = await self._timed(
-                f"page {number}",
-                self.config.page_deadline,
-                lambda: self._with_retries(lambda: self.text.write_page(request)),
-            )
+        for _ in range(PAGE_ATTEMPTS):  # a small model's bad answer is asked for again
+            try:
+                plan: PagePlan
+                plan, usage = await self._timed(
+                    f"page {number}",
+                    self.config.page_deadline,
+                    lambda: self._with_retries(lambda: self.text.write_page(request)),
+                )
+            except PlanError as err:
+                problem = str(err)
+                continue
             self._record(usage)
-            problem = _unusable_page(plan)
+            plan = _tidy_page(plan, book.characters)
+            problem = _unusable_page(plan, book, number - 1)
             if not problem:
                 return plan
-        raise PlanError(f"the model's page {number} was unusable: {problem}")
+        raise PlanError(f"page {number} was still unusable after {PAGE_ATTEMPTS} tries: {problem}")
 
     def _put_unwritten_page(self, index: int, reason: str) -> None:
         """A page whose words could not be written: saved empty, failed with the reason."""
@@ -512,15 +532,19 @@ class Pipeline:
         book = self.book
         try:
             if isinstance(parsed, PageObject):
-                if parsed.index < book.settings.pages:
-                    self._put_page(parsed.index, PagePlan.model_validate(parsed.value))
+                page = _tidy_page(PagePlan.model_validate(parsed.value), book.characters)
+                usable = not _unusable_page(page, book, parsed.index)
+                if parsed.index < book.settings.pages and usable:
+                    self._put_page(parsed.index, page)
             elif parsed.key == "title" and isinstance(parsed.value, str):
                 book.title = parsed.value
                 self._emit(TitleReady(title=parsed.value))
             elif parsed.key == "style":
                 book.style = StyleGuide.model_validate(parsed.value)
             elif parsed.key == "characters":
-                book.characters = [Character.model_validate(c) for c in parsed.value]
+                book.characters = _tidy_characters(
+                    [Character.model_validate(c) for c in parsed.value]
+                )
                 self._maybe_start_sheet()
         except (ValidationError, TypeError):
             return  # the whole plan is validated at the end
@@ -530,8 +554,12 @@ class Pipeline:
         if plan.title != book.title:
             book.title = plan.title
             self._emit(TitleReady(title=plan.title))
-        book.style, book.characters = plan.style, plan.characters
-        pages = plan.pages[: book.settings.pages]
+        book.style, book.characters = plan.style, _tidy_characters(plan.characters)
+        pages = [_tidy_page(page, book.characters) for page in plan.pages[: book.settings.pages]]
+        for index, page in enumerate(pages):
+            if problem := _unusable_page(page, book, index):
+                raise PlanError(f"the model's page {index + 1} was unusable: {problem}")
+            self._put_page(index, page)
         if len(pages) < book.settings.pages:
             if len(pages) < 1:
                 raise PlanError("The model wrote a story with no pages.")
@@ -862,23 +890,106 @@ class Pipeline:
                 await asyncio.sleep(backoff_delay(attempt, self.config.backoff_base))
 
 
-MIN_OUTLINE = 1
+PAGE_ATTEMPTS = 3
+_META_PHRASES = (
+    "this page",
+    "the page where",
+    "this picture book",
+    "this is the scene",
+    "the illustrations",
+    "write page",
+    "picture book",
+    "this illustration",
+    "an example",
+    "field order",
+)
+
+
+def _plain_outline(request: PlanRequest) -> StoryOutline:
+    """The frame of a book when a model cannot give one: the premise as its title."""
+    title = request.premise.strip().rstrip(".")[:80] or "A Picture Book"
+    return StoryOutline(
+        title=title[:1].upper() + title[1:],
+        style=StyleGuide(
+            art_style=request.art_style or "soft picture-book illustration",
+            palette="warm, gentle colours",
+            medium="watercolour and ink",
+        ),
+        characters=[],
+        outline=story_beats(request.premise, request.pages),
+    )
+
+
+def _alike(one: str, other: str) -> bool:
+    """The same words (a refrain that recurs in a longer page is fine)."""
+    return " ".join(one.split()).casefold() == " ".join(other.split()).casefold()
+
+
+_MAX_SENTENCES = 4
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _clip(text: str, sentences: int, chars: int) -> str:
+    """At most `sentences` sentences and about `chars` characters, cut at a sentence end."""
+    parts = _SENTENCE_END.split(" ".join(text.split()))
+    kept = " ".join(parts[:sentences])
+    while len(kept) > chars and " " in kept and len(parts) > 1:
+        parts = parts[:-1]
+        kept = " ".join(parts[:sentences])
+    return kept if len(kept) <= chars else kept[:chars].rsplit(" ", 1)[0] + "…"
+
+
+def _tidy_page(plan: PagePlan, characters: list[Character]) -> PagePlan:
+    """A page as a picture book prints it: a few sentences, a short scene, and the
+    book's characters it names (small models ramble and forget the names list)."""
+    text = _clip(plan.text, _MAX_SENTENCES, 600)
+    scene = _clip(plan.scene, 3, 400)
+    if len(scene.split()) < 3 and len(text.split()) >= 4:
+        scene = _clip(text, 1, 300)  # small models often leave the scene empty
+    known = {c.name.casefold(): c.name for c in characters}
+    named = [known[n.strip().casefold()] for n in plan.characters if n.strip().casefold() in known]
+    if not named:
+        words = f"{text} {scene}".casefold()
+        named = [c.name for c in characters if c.name.casefold() in words]
+    return PagePlan(text=text, scene=scene, characters=list(dict.fromkeys(named)))
+
+
+def _tidy_characters(characters: list[Character]) -> list[Character]:
+    """Each description in one or two sentences: it is repeated in every picture's prompt."""
+    return [
+        Character(name=c.name.strip()[:60] or "Hero", description=_clip(c.description, 2, 300))
+        for c in characters
+    ]
+
+
 _SCHEMA_WORDS = ('"type"', '"properties"', "json schema", "additionalproperties")
 
 
-def _unusable_page(plan: PagePlan) -> str:
-    """Why a page a model wrote cannot be printed, or "" when it can."""
+def _unusable_page(plan: PagePlan, book: Book | None = None, index: int | None = None) -> str:
+    """Why a page a model wrote cannot be printed, or "" when it can: small models
+    echo the schema, repeat a name or the title, leave JSON debris or copy a page."""
     from studio.core.book import PagePlan as _Fields
 
-    text = plan.text.strip()
-    if len(text.split()) < 3:
-        return "its text is empty or a word or two"
-    lowered = text.lower()
-    if any(word in lowered for word in _SCHEMA_WORDS):
-        return "it repeated the instructions instead of writing the page"
+    text, scene = plan.text.strip(), plan.scene.strip()
+    if len(text.split()) < 4 or not any(c.isalpha() for c in text):
+        return "its text is empty or only a few words"
+    if len(scene.split()) < 3:
+        return "it says nothing about its picture"
+    both = f"{text} {scene}".lower()
+    if any(mark in both for mark in ("{", "}", "[/inst]")) or any(w in both for w in _SCHEMA_WORDS):
+        return "it repeated the instructions or JSON instead of writing the page"
     described = {(f.description or "").strip().lower() for f in _Fields.model_fields.values()}
-    if lowered in described:
+    if text.lower() in described:
         return "it repeated the field's description instead of writing the page"
+    if any(phrase in text.lower() for phrase in _META_PHRASES):
+        return "it describes the book instead of telling the story"
+    if book is not None:
+        names = {book.title.casefold(), *(c.name.casefold() for c in book.characters)}
+        if text.casefold() in names:
+            return "its text is only a name or the title"
+        earlier = book.pages[: index if index is not None else len(book.pages)]
+        if any(_alike(p.text, text) for p in earlier):
+            return "it repeats an earlier page"
     return ""
 
 

@@ -100,11 +100,9 @@ exactly {pages} short lines, one per page, saying what happens on that page, fro
 the beginning to a happy ending. Answer with the JSON object only."""
 
 PAGE_SYSTEM_PROMPT = """\
-You are a picture-book author writing one page of a book for children aged {age}. \
-Answer with one JSON object: "text" (the words printed on the page: 1 to 4 short \
-sentences, a real story, not a description of the task), "scene" (what the picture \
-shows: place, time of day, what the characters do) and "characters" (the names of \
-the characters in the picture). Answer with the JSON object only."""
+You write one page of a picture book for children aged {age}. Answer with JSON: \
+"text" is 2 or 3 short sentences of the story for this page; "scene" says what \
+the picture shows."""
 
 REWRITE_SYSTEM_PROMPT = """\
 You are a picture-book author revising one page of your own book for children aged \
@@ -172,22 +170,42 @@ def outline_messages(request: PlanRequest, schema: dict[str, Any] | None = None)
 
 
 def page_messages(request: PageRequest, schema: dict[str, Any] | None = None) -> Messages:
-    """One page of the per-page route: the outline, the last pages and this page's line."""
-    cast = "\n".join(f"- {character_line(c)}" for c in request.characters) or "- (none)"
-    plan = "\n".join(f"{i}. {line}" for i, line in enumerate(request.outline, 1))
-    earlier = "\n".join(request.earlier_pages[-2:])
+    """One page of the per-page route: the book, the page before and this page's line.
+
+    Short on purpose: small models lose the thread in a long prompt."""
     line = request.outline[request.number - 1] if request.number <= len(request.outline) else ""
+    names = ", ".join(c.name for c in request.characters)
+    before = request.earlier_pages[-1] if request.earlier_pages else ""
     user = (
-        f"Book: {request.title}\nPremise: {request.premise}\nCharacters:\n{cast}\n"
-        f"Outline:\n{plan}\n"
-        + (f"The pages just before:\n{earlier}\n" if earlier else "")
-        + f"Write page {request.number} of {len(request.outline)}: {line}"
+        f"The book: {request.premise}\n"
+        + (f"Characters: {names}\n" if names else "")
+        + (f"The page before: {before}\n" if before else "")
+        + f"Write page {request.number} of {len(request.outline)}. On this page: {line}"
     )
     system = PAGE_SYSTEM_PROMPT.format(age=request.audience_age)
     return [
         {"role": "system", "content": _with_schema(system, schema)},
         {"role": "user", "content": user},
     ]
+
+
+def story_beats(premise: str, pages: int) -> list[str]:
+    """A plain shape for a story, one line per page, when a model's outline is unusable."""
+    subject = premise.strip().rstrip(".") or "the hero"
+    first = f"We meet the story's hero: {subject}."
+    last = "A happy ending: the hero has found a way, and everyone is glad."
+    middle = [
+        "Something the hero wants seems hard to reach.",
+        "The hero tries, and it does not work yet.",
+        "A friend comes along to help.",
+        "They try a new idea together.",
+        "It is difficult, but the hero keeps going.",
+        "Something surprising happens.",
+    ]
+    if pages <= 1:
+        return [first][:pages]
+    inner = [middle[i % len(middle)] for i in range(max(0, pages - 2))]
+    return [first, *inner, last]
 
 
 def rewrite_messages(request: PageRewriteRequest, schema: dict[str, Any] | None = None) -> Messages:

@@ -168,7 +168,7 @@ def parse_json_object(text: str) -> Any:
     """The JSON object of a reply, read leniently: inside a fenced block, with prose
     before it or text after it. Only an object that starts at the first brace counts,
     so a broken reply is never mistaken for one of its inner objects. None if none."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(strict=False)  # raw line breaks inside strings are common
     for candidate in _candidates(text):
         at = candidate.find("{")
         if at < 0:

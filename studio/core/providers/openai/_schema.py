@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from pydantic import BaseModel
 
-from studio.core.book import PagePlan, PageRewrite, StoryOutline, StoryPlan
+from studio.core.book import PageRewrite, StoryOutline, StoryPlan
 
 _ANNOTATIONS = ("title",)
 
@@ -33,6 +33,7 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
         else:
             out[key] = _inline(value, defs)
     if out.get("type") == "object" and "properties" in out:
+        out.pop("description", None)  # a class's docstring is for its readers, not the model
         out["additionalProperties"] = False
         out["required"] = list(out["properties"])
     return out
@@ -63,8 +64,9 @@ def outline_schema(pages: int | None = None) -> dict[str, Any]:
 
 
 def page_schema() -> dict[str, Any]:
-    """One page: its words, its scene and the characters in its picture."""
-    return strict_schema(PagePlan)
+    """One page of the per-page route: its words and its scene. Two fields only, which
+    small models fill far more often; the characters are found by name afterwards."""
+    return strict_schema(PageRewrite)
 
 
 def rewrite_schema() -> dict[str, Any]:

@@ -17,7 +17,7 @@ import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
 
-from studio.core.book import PagePlan, StoryOutline, UsageRecord
+from studio.core.book import PagePlan, PageRewrite, StoryOutline, UsageRecord
 from studio.core.pricing import estimate_text_cost
 from studio.core.prompting import (
     Messages,
@@ -255,7 +255,8 @@ class OpenAITextProvider:
             f"page {request.number}",
         )
         text, usage = await self._complete(call)
-        return _read(PagePlan, text, f"page {request.number}"), usage
+        page = _read(PageRewrite, text, f"page {request.number}")
+        return PagePlan(text=page.text, scene=page.scene, characters=[]), usage
 
     async def rewrite_page(self, request: PageRewriteRequest) -> RewrittenPage:
         """Rewrite one page's text and scene; raises ProviderError if the answer is unusable."""
