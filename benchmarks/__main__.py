@@ -22,11 +22,27 @@ from typing import Any
 from benchmarks import RESULTS, ROOT
 from benchmarks.common import PRESETS, Figure, Outcome, Preset
 
-NAMES = ("whole_book", "first_page", "smoothness", "big_book", "startup", "rate_limit")
+NAMES = (
+    "whole_book",
+    "first_page",
+    "smoothness",
+    "big_book",
+    "startup",
+    "rate_limit",
+    "real_model",
+)
 
 
 def _runners(preset: Preset) -> dict[str, Callable[[], Outcome]]:
-    from benchmarks import big_book, first_page, rate_limit, smoothness, startup, whole_book
+    from benchmarks import (
+        big_book,
+        first_page,
+        rate_limit,
+        real_model,
+        smoothness,
+        startup,
+        whole_book,
+    )
     from benchmarks.book_runs import BookRuns
 
     runs = BookRuns(preset)
@@ -37,6 +53,7 @@ def _runners(preset: Preset) -> dict[str, Callable[[], Outcome]]:
         "big_book": lambda: big_book.run(preset),
         "startup": lambda: startup.run(preset),
         "rate_limit": lambda: rate_limit.run(preset),
+        "real_model": lambda: real_model.run(preset),
     }
 
 

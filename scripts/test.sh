@@ -26,6 +26,12 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
 
+# A real local model server (llama-cpp-python with Gemma 3 270M) for tests/real.
+# Its first install compiles llama.cpp (about 10 minutes); the wheel is cached after.
+if [ -n "${CI:-}" ] || [ -n "${STUDIO_REAL_SERVER:-}" ]; then
+    bash scripts/real-server.sh >/dev/null
+fi
+
 .venv/bin/ruff check studio tests benchmarks
 .venv/bin/ruff format --check studio tests benchmarks
 .venv/bin/mypy studio/core
