@@ -160,6 +160,7 @@ class Pipeline:
         self._waiting_for: tuple[str, float, float] | None = None
         """What the story server is working on, since when, and its time limit."""
         self._no_pictures: str | None = None
+        self._whole_failed = ""
 
     @property
     def book(self) -> Book:
@@ -321,6 +322,7 @@ class Pipeline:
             except (PlanError, FormatRejected) as err:
                 if mode is PlanMode.WHOLE:
                     raise
+                self._whole_failed = str(err)
                 self._emit(
                     Notice(
                         message=f"The whole story did not come out ({err}) "
@@ -382,12 +384,19 @@ class Pipeline:
         if failed:
             numbers = ", ".join(str(n) for n in failed)
             first = next(iter(failed.values()))
+            which = f"Pages {numbers}" if len(failed) > 1 else f"Page {numbers}"
+            them = "them" if len(failed) > 1 else "it"
+            whole = (
+                f"The whole story did not come out ({self._whole_failed}) "
+                if self._whole_failed
+                else ""
+            )
             await self._plan_failed(
-                f"Pages {numbers} could not be written ({first}). "
-                "The rest is saved; resume to try them again."
-                if len(failed) > 1
-                else f"Page {numbers} could not be written ({first}). "
-                "The rest is saved; resume to try it again."
+                f"{whole}{which} could not be written page by page either ({first}). "
+                f"The rest is saved; resume to try {them} again."
+                if whole
+                else f"{which} could not be written ({first}). "
+                f"The rest is saved; resume to try {them} again."
             )
             return
         book.plan_status, book.plan_error = PlanStatus.DONE, None

@@ -40,10 +40,10 @@ from studio.core.providers.openai import (
     OpenAITextProvider,
     make_client,
     map_openai_error,
+    plan_token_cap,
     read_picture_json,
     read_sse_event,
     split_sse,
-    plan_token_cap,
     story_plan_schema,
 )
 from tests.fakes.server import FakeOpenAI, Fault
@@ -152,7 +152,7 @@ async def test_falls_back_to_json_mode_and_remembers(
     ("fault", "words"),
     [
         (Fault.REFUSAL, "declined to write this story: I can't help"),
-        (Fault.LENGTH, "reached the output limit of"),
+        (Fault.LENGTH, "cut off at the output limit of"),
         (Fault.TRUNCATED, "ended before this story was finished"),
     ],
 )

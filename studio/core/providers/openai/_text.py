@@ -105,8 +105,8 @@ def _finish_problem(state: _StreamState, cap: int, what: str) -> PlanError | Non
         return PlanError(f"The model declined to write {what}: {refusal}")
     if state.finish_reason == "length":
         return OutputLimitReached(
-            f"The model's answer reached the output limit of {cap} tokens before {what} was "
-            "finished. Try fewer pages, a stronger model, or writing page by page "
+            f"The model's answer was cut off at the output limit of {cap} tokens before {what} "
+            "was finished. Try fewer pages, a stronger model, or writing page by page "
             "(--plan per-page)."
         )
     if state.finish_reason == "content_filter":
