@@ -35,15 +35,17 @@ def _one(server: Any, plan: str, home: Path) -> dict[str, Any]:
     seconds = time.monotonic() - started
     from studio.core.library import Bundle
 
-    complete = False
+    complete, why = False, (done.stderr.strip().splitlines() or [""])[-1]
     if done.stdout.strip():
         book = Bundle(Path(done.stdout.strip().splitlines()[-1])).load()
         complete = book.is_complete and all(len(p.text.split()) >= 4 for p in book.pages)
+        why = book.plan_error or ""
     return {
         "plan": plan,
         "seconds": round(seconds, 1),
         "exit": done.returncode,
         "complete": complete,
+        "why": why,
     }
 
 
