@@ -87,24 +87,18 @@ def archive_name(bundle: Bundle) -> str:
     return f"{slugify(stem)}{ARCHIVE_SUFFIX}"
 
 
-def export_archive(bundle: Bundle, out: Path) -> Path:
-    """Pack `bundle` into one zip. `out` is the file to write, or a folder to write it in."""
+def write_archive(bundle: Bundle, destination: Path, comment: bytes = b"") -> None:
+    """Pack `bundle` into the zip file `destination` (which the caller places; see
+    `studio.export`), with `comment` as the zip comment."""
     book = bundle.load()
-    target = out / archive_name(bundle) if out.is_dir() else out
     files = _files_to_pack(bundle, book)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            _write_zip(handle, book, files)
+        with destination.open("wb") as handle:
+            _write_zip(handle, book, files, comment)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, target)
     except OSError as err:
-        raise ArchiveError(f"Could not write {target}: {err.strerror or err}.") from err
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+        raise ArchiveError(f"Could not write {destination}: {err.strerror or err}.") from err
 
 
 def _files_to_pack(bundle: Bundle, book: Book) -> dict[str, Path]:
@@ -120,8 +114,9 @@ def _files_to_pack(bundle: Bundle, book: Book) -> dict[str, Path]:
     return files
 
 
-def _write_zip(handle: IO[bytes], book: Book, files: dict[str, Path]) -> None:
+def _write_zip(handle: IO[bytes], book: Book, files: dict[str, Path], comment: bytes) -> None:
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.comment = comment
         zf.writestr(BOOK_FILE, book.model_dump_json(indent=1))
         for name, path in files.items():
             # Pictures are compressed already: storing them saves time and nothing else.

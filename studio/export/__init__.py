@@ -3,7 +3,12 @@
 `export_book_sync` does the work in the calling thread (the CLI, a worker);
 `export_book` runs it in an executor for the event loop and turns asyncio
 cancellation into a stop between pages. Output appears whole or not at all:
-it is written to a temporary file or folder and renamed into place.
+it is written to a temporary file or folder and moved into place.
+
+An export never deletes or changes a file Story Studio did not write (see
+`studio.export.output`): when the chosen file or folder holds anything else,
+the export is saved beside it under a new name (`book-2.pdf`, `web-2`), and
+`ExportResult.path` is the path actually used, with a warning saying why.
 """
 
 from __future__ import annotations
@@ -16,19 +21,11 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio.core.archive import ArchiveError, export_archive
+from studio.core.archive import ArchiveError, archive_name, write_archive
 from studio.core.book import Book
 from studio.core.library import Bundle, StorageError
-from studio.export.common import (
-    ExportCancelled,
-    ExportError,
-    Job,
-    Progress,
-    atomic_file,
-    atomic_folder,
-    book_slug,
-    file_target,
-)
+from studio.export.common import ExportCancelled, ExportError, Job, Progress, book_slug
+from studio.export.output import SEAL_PLACEHOLDER, file_target, write_file, write_folder
 
 __all__ = [
     "FORMATS",
@@ -48,7 +45,8 @@ PDF_PRESETS = ("screen", "print-square", "print-a4")
 @dataclass(frozen=True)
 class ExportOptions:
     """`out` is the file to write (pdf, epub, archive; an existing folder gets a
-    file named after the book) or the folder to create (html, png)."""
+    file named after the book) or the folder to write into (html, png: a new or
+    empty folder, or an earlier export of the same kind)."""
 
     format: str
     out: Path
@@ -58,6 +56,10 @@ class ExportOptions:
 
 @dataclass(frozen=True)
 class ExportResult:
+    """`path` is where the export was saved: `options.out` (or the file named after
+    the book inside it), or a new name beside it when that held the user's files;
+    `warnings` then says so."""
+
     path: Path
     warnings: list[str] = field(default_factory=list)
 
@@ -133,39 +135,36 @@ def _pdf(job: Job, options: ExportOptions) -> Path:
     from studio.export.pdf import write_pdf
 
     target = file_target(options.out, f"{book_slug(job.bundle, job.book)}.pdf")
-    with atomic_file(target) as tmp:
-        write_pdf(job, tmp, options.preset, options.include_notes)
-    return target
+    return write_file(
+        job, target, lambda tmp: write_pdf(job, tmp, options.preset, options.include_notes)
+    )
 
 
 def _epub(job: Job, options: ExportOptions) -> Path:
     from studio.export.epub import write_epub
 
     target = file_target(options.out, f"{book_slug(job.bundle, job.book)}.epub")
-    with atomic_file(target) as tmp:
-        write_epub(job, tmp, options.include_notes)
-    return target
+    return write_file(job, target, lambda tmp: write_epub(job, tmp, options.include_notes))
 
 
 def _html(job: Job, options: ExportOptions) -> Path:
-    from studio.export.html import is_html_export, write_html
+    from studio.export.html import write_html
 
-    with atomic_folder(options.out, is_html_export) as tmp:
-        write_html(job, tmp, options.include_notes)
-    return options.out
+    return write_folder(
+        job, options.out, "html", lambda folder: write_html(job, folder, options.include_notes)
+    )
 
 
 def _png(job: Job, options: ExportOptions) -> Path:
-    from studio.export.png import is_png_export, write_pngs
+    from studio.export.png import write_pngs
 
-    with atomic_folder(options.out, is_png_export) as tmp:
-        write_pngs(job, tmp)
-    return options.out
+    return write_folder(job, options.out, "png", lambda folder: write_pngs(job, folder))
 
 
 def _archive(job: Job, options: ExportOptions) -> Path:
     job.step(0, 1, "Packing the book")
-    path = export_archive(job.bundle, options.out)
+    target = file_target(options.out, archive_name(job.bundle))
+    path = write_file(job, target, lambda tmp: write_archive(job.bundle, tmp, SEAL_PLACEHOLDER))
     job.step(1, 1, "Done")
     return path
 

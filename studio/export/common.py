@@ -1,16 +1,14 @@
-"""What every export format shares: pictures with their checks, progress, cancel, atomic output."""
+"""What every export format shares: pictures with their checks, progress, cancel.
+
+Where the output goes, and how it gets there safely, is `studio.export.output`.
+"""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from studio.core import imaging
 from studio.core.book import Book, ImageStatus, Page
@@ -130,70 +128,3 @@ def book_slug(bundle: Bundle, book: Book) -> str:
 
 def review_label(page: Page) -> str:
     return page.review.state.value.replace("_", " ").capitalize()
-
-
-# --- Atomic output -------------------------------------------------------------------
-
-
-def file_target(out: Path, default_name: str) -> Path:
-    """`out` itself, or `out/default_name` when `out` is an existing folder."""
-    target = out / default_name if out.is_dir() else out
-    if not target.parent.is_dir():
-        raise ExportError(f"The folder {target.parent} does not exist; choose another place.")
-    return target
-
-
-@contextmanager
-def atomic_file(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; it replaces `target` only if the block succeeds."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        _fsync(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-@contextmanager
-def atomic_folder(target: Path, owned: Callable[[Path], bool]) -> Iterator[Path]:
-    """Yield a temporary folder beside `target`; it becomes `target` only if the block succeeds.
-
-    An existing `target` is replaced only when `owned(target)` says it holds
-    nothing but an earlier export of the same kind, so no other files are lost.
-    """
-    if target.exists() and not (target.is_dir() and owned(target)):
-        raise ExportError(
-            f"{target} already exists and holds other files; choose a new or empty folder."
-        )
-    if not target.parent.is_dir():
-        raise ExportError(f"The folder {target.parent} does not exist; choose another place.")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
-    try:
-        yield tmp
-        _swap_folder(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _swap_folder(new: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(new, target)
-        return
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _fsync(path: Path) -> None:
-    with path.open("rb+") as handle:
-        os.fsync(handle.fileno())
-
-
-def only_files(folder: Path, pattern: str) -> bool:
-    """True when every entry of `folder` matches the regular expression `pattern`."""
-    return all(re.fullmatch(pattern, p.name) for p in folder.iterdir())

@@ -29,6 +29,7 @@ from studio.export.common import (
     paragraphs,
     review_label,
 )
+from studio.export.output import SEAL_PLACEHOLDER
 
 LANG = "en"
 MEDIA_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
@@ -72,6 +73,7 @@ def write_epub(job: Job, target: Path, include_notes: bool) -> None:
     total = len(job.book.pages) + 1
     items: list[Item] = []
     with zipfile.ZipFile(target, "w") as zf:
+        zf.comment = SEAL_PLACEHOLDER  # filled in by studio.export.output.seal
         _start(zf)
         job.step(0, total, "Cover")
         _cover(zf, job, items)

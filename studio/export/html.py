@@ -59,12 +59,6 @@ main { max-width: 46rem; margin: 0 auto; padding: 1rem; }
 """
 
 
-def is_html_export(folder: Path) -> bool:
-    """True when `folder` holds only what an earlier web export wrote."""
-    allowed = {"index.html", "style.css", "images", "fonts"}
-    return all(p.name in allowed for p in folder.iterdir())
-
-
 def write_html(job: Job, folder: Path, include_notes: bool) -> None:
     (folder / "images").mkdir()
     _copy_fonts(folder / "fonts")

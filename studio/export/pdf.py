@@ -22,6 +22,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch, mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFInfo
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, Paragraph, Spacer
@@ -40,6 +41,7 @@ from studio.export.common import (
     paragraphs,
     review_label,
 )
+from studio.export.output import SEAL_PLACEHOLDER
 from studio.resources import font_path
 
 PRINT_DPI = 300
@@ -136,6 +138,7 @@ def _canvas(job: Job, target: Path, preset: Preset) -> Canvas:
         # stubs type this argument as a float by mistake.)
         initialFontName="StorySerif",  # type: ignore[arg-type]
     )
+    _seal_info(canvas)
     canvas.setTitle(job.book.display_title)
     canvas.setAuthor("Story Studio")
     canvas.setCreator("Story Studio")
@@ -144,6 +147,25 @@ def _canvas(job: Job, target: Path, preset: Preset) -> Canvas:
         canvas.setTrimBox(preset.trim_box)
         canvas.setBleedBox((0, 0, *preset.media))
     return canvas
+
+
+class _SealedInfo(PDFInfo):
+    """The document information with one more entry: the export's seal, which
+    `studio.export.output.seal` fills in once the file is written."""
+
+    def format(self, document: object) -> bytes:
+        text: bytes = super().format(document)
+        end = text.rstrip().rfind(b">>")
+        if end < 0:
+            return text
+        return text[:end] + b"/StoryStudioExport (" + SEAL_PLACEHOLDER + b")\n" + text[end:]
+
+
+def _seal_info(canvas: Canvas) -> None:
+    doc = canvas._doc  # type: ignore[attr-defined]  # no public way to add an info entry
+    sealed = _SealedInfo()
+    sealed.__dict__.update(doc.info.__dict__)
+    doc.info = sealed
 
 
 # --- Pages ---------------------------------------------------------------------------

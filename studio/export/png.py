@@ -7,7 +7,6 @@ picture grows with the text.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 
@@ -30,14 +29,8 @@ PAPER = (251, 247, 239)
 INK = (46, 41, 37)
 MUTED = (138, 129, 120)
 PLACEHOLDER_FILL = (237, 229, 214)
-FILE_PATTERN = r"page-\d{3}\.png"
 
 Font = ImageFont.FreeTypeFont
-
-
-def is_png_export(folder: Path) -> bool:
-    """True when `folder` holds only pages an earlier PNG export wrote."""
-    return all(re.fullmatch(FILE_PATTERN, p.name) for p in folder.iterdir())
 
 
 def write_pngs(job: Job, folder: Path) -> None:

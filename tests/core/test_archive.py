@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.archive import ArchiveError, ArchiveRejected, export_archive, import_archive
+from studio.core.archive import ArchiveRejected, import_archive
 from studio.core.book import Book
 from studio.core.library import Bundle, Library
+from studio.export import ExportError, ExportOptions, export_book_sync
 from tests.export.conftest import build_book, picture
 
 Entries = list[tuple[str, bytes]]
@@ -37,6 +38,11 @@ def _images(bundle: Bundle) -> dict[str, bytes]:
 
 def _listing(*folders: Path) -> list[str]:
     return sorted(str(p) for folder in folders for p in folder.rglob("*"))
+
+
+def export_archive(bundle: Bundle, out: Path) -> Path:
+    """Share `bundle` as the studio does: the archive export, placed safely."""
+    return export_book_sync(bundle, bundle.load(), ExportOptions("archive", out)).path
 
 
 # --- Round trip ----------------------------------------------------------------------
@@ -224,6 +230,6 @@ def test_a_file_that_is_not_a_zip_is_refused(target, tmp_path):
 def test_export_refuses_when_a_picture_file_is_gone(source, tmp_path):
     bundle, _ = source
     (bundle.images_dir / "p1-thumb.jpg").unlink()
-    with pytest.raises(ArchiveError, match=r"p1-thumb\.jpg is missing"):
+    with pytest.raises(ExportError, match=r"p1-thumb\.jpg is missing"):
         export_archive(bundle, tmp_path)
-    assert not list(tmp_path.glob("*.zip")) and not list(tmp_path.glob(".*.tmp"))
+    assert not list(tmp_path.glob("*.zip")) and not list(tmp_path.glob(".*.part"))

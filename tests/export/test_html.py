@@ -3,9 +3,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-
-from studio.export import ExportError, ExportOptions, export_book_sync
+from studio.export import ExportOptions, export_book_sync
 
 
 class _Collector(HTMLParser):
@@ -52,12 +50,20 @@ def test_every_picture_and_stylesheet_is_a_local_file(book, tmp_path):
 def test_export_replaces_an_earlier_export_but_not_other_folders(book, tmp_path):
     out = tmp_path / "web"
     _export(book, out)
-    _export(book, out)
+    again = _export(book, out)
+    assert again.path == out and not again.warnings
     assert (out / "index.html").is_file()
     other = tmp_path / "documents"
     other.mkdir()
     (other / "taxes.txt").write_text("keep me")
-    with pytest.raises(ExportError, match="already exists and holds other files"):
-        _export(book, other)
+    result = _export(book, other)
+    assert result.path == tmp_path / "documents-2"
+    assert any("did not write" in w and "documents-2" in w for w in result.warnings)
     assert [p.name for p in other.iterdir()] == ["taxes.txt"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents", "library", "web"]
+    assert (result.path / "index.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "documents",
+        "documents-2",
+        "library",
+        "web",
+    ]

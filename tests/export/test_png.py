@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import json
+
 from PIL import Image
 
 from studio.export import ExportOptions, export_book_sync
+from studio.export.output import MARKER
 
 
 def test_one_picture_per_page_with_text_band(make_book, tmp_path):
     bundle, book = make_book(pages=3, failed=(2,))
     result = export_book_sync(bundle, book, ExportOptions("png", tmp_path / "pages"))
-    files = sorted(p.name for p in result.path.iterdir())
+    files = sorted(p.name for p in result.path.iterdir() if p.name != MARKER)
     assert files == ["page-001.png", "page-002.png", "page-003.png"]
+    assert sorted(json.loads((result.path / MARKER).read_text())["files"]) == files
     for name in files:
         with Image.open(result.path / name) as image:
             image.load()
