@@ -2,7 +2,8 @@
 
 An archive holds `book.json` and `images/<name>` at its root (a single
 `<name>.storybook/` folder around them, as a file manager's "Compress" makes,
-is accepted too). Import trusts nothing in it: every name, size, the book and
+is accepted too). Packing one never follows a symbolic link inside the bundle:
+a link where the book's file should be stops the export with its name. Import trusts nothing in it: every name, size, the book and
 every picture are checked, and it is unpacked into a hidden folder inside the
 library that becomes the new bundle only once all of it passed. A refused
 archive leaves nothing behind.
@@ -22,6 +23,7 @@ import re
 import shutil
 import stat
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -56,6 +58,7 @@ CHUNK = 1024 * 1024
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class ArchiveRejected(Exception):
@@ -89,7 +92,14 @@ def archive_name(bundle: Bundle) -> str:
 
 def write_archive(bundle: Bundle, destination: Path, comment: bytes = b"") -> None:
     """Pack `bundle` into the zip file `destination` (which the caller places; see
-    `studio.export`), with `comment` as the zip comment."""
+    `studio.export`), with `comment` as the zip comment.
+
+    Only book.json and the pictures the book uses go in, each as an ordinary
+    file. A symbolic link inside the bundle (book.json, images/ or a picture) is
+    never followed: the export is refused, naming it, because the archive would
+    otherwise carry a file from outside the book, or miss one the book needs.
+    """
+    _refuse_link(bundle, bundle.book_file)
     book = bundle.load()
     files = _files_to_pack(bundle, book)
     try:
@@ -103,8 +113,12 @@ def write_archive(bundle: Bundle, destination: Path, comment: bytes = b"") -> No
 
 def _files_to_pack(bundle: Bundle, book: Book) -> dict[str, Path]:
     files: dict[str, Path] = {}
-    for name in referenced_images(book):
+    names = referenced_images(book)
+    if names:
+        _refuse_link(bundle, bundle.images_dir)
+    for name in names:
         path = bundle.image_path(name)
+        _refuse_link(bundle, path)
         if not path.is_file():
             raise ArchiveError(
                 f"The picture file {name} is missing from {bundle.path.name}; "
@@ -114,13 +128,43 @@ def _files_to_pack(bundle: Bundle, book: Book) -> dict[str, Path]:
     return files
 
 
+def _refuse_link(bundle: Bundle, path: Path) -> None:
+    if path.is_symlink():
+        inside = path.relative_to(bundle.path).as_posix()
+        raise ArchiveError(
+            f"{inside} in {bundle.path.name} is a symbolic link, not the file itself; a shared "
+            "book carries only its own files. Put the real file there (or regenerate the "
+            "page's picture) and share again."
+        )
+
+
 def _write_zip(handle: IO[bytes], book: Book, files: dict[str, Path], comment: bytes) -> None:
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.comment = comment
         zf.writestr(BOOK_FILE, book.model_dump_json(indent=1))
         for name, path in files.items():
+            info = zipfile.ZipInfo(f"{IMAGES_DIR}/{name}", date_time=_date_time(path))
+            info.external_attr = (stat.S_IFREG | 0o644) << 16
             # Pictures are compressed already: storing them saves time and nothing else.
-            zf.write(path, f"{IMAGES_DIR}/{name}", compress_type=zipfile.ZIP_STORED)
+            info.compress_type = zipfile.ZIP_STORED
+            with _open_no_follow(path) as source, zf.open(info, "w") as target:
+                shutil.copyfileobj(source, target, CHUNK)
+
+
+def _open_no_follow(path: Path) -> IO[bytes]:
+    """Open a file of the bundle for reading; a link put there meanwhile is refused."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_BINARY", 0))
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise ArchiveError(f"{path} is a symbolic link, not the file itself.") from err
+        raise ArchiveError(f"Could not read {path}: {err.strerror or err}.") from err
+    return os.fdopen(fd, "rb")
+
+
+def _date_time(path: Path) -> tuple[int, int, int, int, int, int]:
+    stamp = max(os.lstat(path).st_mtime, 315532800)  # the zip format starts in 1980
+    return time.localtime(stamp)[:6]
 
 
 # --- Import --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.archive import ArchiveRejected, import_archive
+from studio.core.archive import ArchiveError, ArchiveRejected, import_archive, write_archive
 from studio.core.book import Book
 from studio.core.library import Bundle, Library
 from studio.export import ExportError, ExportOptions, export_book_sync
@@ -233,3 +233,42 @@ def test_export_refuses_when_a_picture_file_is_gone(source, tmp_path):
     with pytest.raises(ExportError, match=r"p1-thumb\.jpg is missing"):
         export_archive(bundle, tmp_path)
     assert not list(tmp_path.glob("*.zip")) and not list(tmp_path.glob(".*.part"))
+
+
+@pytest.mark.parametrize("link", ["picture", "images", "book.json"])
+def test_export_refuses_a_symlink_inside_the_bundle(source, tmp_path, link):
+    bundle, _ = source
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.png"
+    secret.write_bytes(picture(64, 64, seed=1))
+    if link == "picture":
+        (bundle.images_dir / "p1-orig.png").unlink()
+        (bundle.images_dir / "p1-orig.png").symlink_to(secret)
+        named = "images/p1-orig.png"
+    elif link == "images":
+        moved = outside / "images"
+        bundle.images_dir.rename(moved)
+        bundle.images_dir.symlink_to(moved, target_is_directory=True)
+        named = "images"
+    else:
+        real = outside / "book.json"
+        bundle.book_file.rename(real)
+        bundle.book_file.symlink_to(real)
+        named = "book.json"
+    with pytest.raises(ArchiveError, match=rf"{named} in .* is a symbolic link"):
+        write_archive(bundle, tmp_path / "out.zip")
+    with pytest.raises(ExportError, match="symbolic link"):
+        export_archive(bundle, tmp_path)
+    assert not list(tmp_path.glob("*.zip")) and not list(tmp_path.glob(".*.part"))
+
+
+def test_an_unreferenced_symlink_in_images_is_not_packed(source, tmp_path):
+    bundle, _ = source
+    (tmp_path / "private.txt").write_text("not part of the book")
+    (bundle.images_dir / "stray.png").symlink_to(tmp_path / "private.txt")
+    with zipfile.ZipFile(export_archive(bundle, tmp_path)) as zf:
+        names = zf.namelist()
+        modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
+    assert "images/stray.png" not in names
+    assert all(not stat.S_ISLNK(m) for m in modes.values())
