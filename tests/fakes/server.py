@@ -1,19 +1,24 @@
 """A fake OpenAI-compatible server on loopback for tests and benchmarks.
 
-It streams a deterministic story plan, paints flat-colour PNGs (or serves one
-given picture), serves URL downloads, lists models, rate-limits on request, and
-injects faults on demand::
+It keeps the contract real servers keep: a chat answer is built from the
+request's own schema (its response_format's, or the one its system prompt
+carries after "JSON Schema:"), with exactly that schema's properties and the
+words of a deterministic story, and output caps cut it with finish_reason
+"length". A personality (openai, llamacpp, lmstudio, ollama, plain) refuses
+what that server refuses, in its words. It also paints flat-colour PNGs (or
+serves one given picture), serves URL downloads, lists models, rate-limits on
+request, and injects faults on demand::
 
     async with FakeOpenAI(pages=6) as server:
         server.inject(Fault.RATE_LIMIT, endpoint="images", times=2)
         client = AsyncOpenAI(base_url=server.base_url, api_key="test", max_retries=0)
 
-Standalone: ``python -m tests.fakes.server --port 0 --image-latency 1``.
+Standalone: ``python -m tests.fakes.server --port 0 --image-latency 1 --personality llamacpp``.
 
 What it records, for tests and benchmarks: every request (`requests`, with the
-picture delay it drew), and for the latest story stream the time each chunk left
-(`chunk_log`), the story text (`chat_content`) and when the stream started and
-finished. `reset()` forgets all of it.
+picture delay it drew and the finish_reason it sent), and for the latest story
+stream the time each chunk left (`chunk_log`), the story text (`chat_content`)
+and when the stream started and finished. `reset()` forgets all of it.
 """
 
 from __future__ import annotations
@@ -46,7 +51,14 @@ from typing import Any
 from aiohttp import web
 from PIL import Image
 
-from studio.core.book import Character, PagePlan, StoryPlan, StyleGuide
+from studio.core.book import StoryPlan
+from tests.fakes.schema_answer import (
+    StorySource,
+    answer_from_schema,
+    default_story,
+    page_in_prompt,
+    schema_in_prompt,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -84,6 +96,7 @@ class RecordedRequest:
     finished: float | None = None
     status: int = 0  # 0 while unanswered, or when the connection was dropped
     delay: float | None = None  # images: the latency drawn for this request
+    finish_reason: str | None = None  # chat: the finish_reason sent, if one was
 
 
 @dataclass
@@ -105,44 +118,6 @@ class _Call:
 
 
 # --- Content ----------------------------------------------------------------------------
-
-_NAMES = ["Pip", "Mara", "Odo", "Bramble", "Lune", "Tuck"]
-_KINDS = [
-    "a small red fox with a white-tipped tail and a green scarf",
-    "a tall grey heron with a yellow beak and a blue satchel",
-    "a round brown hedgehog with tiny spectacles and a striped jumper",
-    "a sleepy black cat with one white paw and a red collar",
-]
-_PLACES = ["a misty forest", "a sunny meadow", "a riverbank", "a hilltop at dusk", "a cosy burrow"]
-
-
-def default_story(pages: int, seed: int = 0) -> StoryPlan:
-    """A deterministic, valid story plan with `pages` pages."""
-    rng = random.Random(seed)
-    names = rng.sample(_NAMES, 2)
-    characters = [
-        Character(name=n, description=d) for n, d in zip(names, rng.sample(_KINDS, 2), strict=True)
-    ]
-    return StoryPlan(
-        title=f"{names[0]} and the Lost Lantern",
-        style=StyleGuide(
-            art_style="soft watercolour picture-book illustration",
-            palette="warm ochres, sage green, dusk blue",
-            medium="watercolour and ink on cotton paper",
-        ),
-        characters=characters,
-        pages=[_page(i, names, rng) for i in range(1, pages + 1)],
-    )
-
-
-def _page(number: int, names: list[str], rng: random.Random) -> PagePlan:
-    place = rng.choice(_PLACES)
-    return PagePlan(
-        text=f"On page {number}, {names[0]} looked for the lantern in {place}.",
-        scene=f"{names[0]} searching {place}, wide shot, soft morning light (page {number}).",
-        characters=names[: 1 + number % 2],
-    )
-
 
 _PAGES_RE = (
     re.compile(r"exactly\s+(\d{1,3})\s+pages", re.I),
@@ -200,6 +175,113 @@ def _error_body(message: str, kind: str, code: str | None) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
 
+# --- Personalities ----------------------------------------------------------------------
+
+PERSONALITIES = ("openai", "llamacpp", "lmstudio", "ollama", "plain")
+
+
+@dataclass(frozen=True)
+class Personality:
+    """What one kind of server takes, refuses and sends back.
+
+    `caps`: the output-cap fields it honours (others are ignored). `usage_chunk`:
+    whether a stream ends with a usage chunk when `stream_options.include_usage`
+    asks. `one_slot`: a new chat request cuts off the stream that is running.
+    `images`: whether it has the image endpoints (else they answer 404).
+    """
+
+    name: str
+    caps: tuple[str, ...]
+    usage_chunk: bool
+    one_slot: bool = False
+    images: bool = True
+
+
+_PERSONALITY = {
+    "openai": Personality("openai", ("max_tokens", "max_completion_tokens"), usage_chunk=True),
+    # llama-cpp-python 0.3: its request model has max_tokens only (max_completion_tokens is
+    # dropped without a word), its streams never carry usage, and it serves no pictures.
+    "llamacpp": Personality(
+        "llamacpp", ("max_tokens",), usage_chunk=False, one_slot=True, images=False
+    ),
+    "lmstudio": Personality("lmstudio", ("max_tokens",), usage_chunk=True),
+    "ollama": Personality("ollama", ("max_tokens",), usage_chunk=True),
+    "plain": Personality("plain", ("max_tokens",), usage_chunk=False),
+}
+
+LMSTUDIO_JSON_OBJECT = "'response_format.type' must be 'json_schema' or 'text'"
+OPENAI_JSON_WORD = (
+    "'messages' must contain the word 'json' in some form, to use 'response_format' of type "
+    "'json_object'."
+)
+
+
+def llamacpp_format_message(kind: str) -> str:
+    """llama-cpp-python's words for a response_format type it does not know.
+
+    Its route handler turns FastAPI's request validation error into an HTTP 500
+    whose message is that error's text.
+    """
+    detail = {
+        "type": "literal_error",
+        "loc": ("body", "response_format", "type"),
+        "msg": "Input should be 'text' or 'json_object'",
+        "input": kind,
+        "ctx": {"expected": "'text' or 'json_object'"},
+    }
+    return (
+        f"1 validation error:\n  {detail!r}\n\n"
+        '  File "/usr/local/lib/python3.11/site-packages/llama_cpp/server/app.py", '
+        "line 376, in create_chat_completion\n    POST /v1/chat/completions"
+    )
+
+
+def strict_schema_problem(name: str, schema: Any) -> str | None:
+    """OpenAI's words for a strict schema it refuses, or None when it is in strict form."""
+
+    def walk(node: Any, where: tuple[str | int, ...]) -> str | None:
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                if (problem := walk(item, (*where, index))) is not None:
+                    return problem
+            return None
+        if not isinstance(node, dict):
+            return None
+        if node.get("type") == "object" or "properties" in node:
+            if node.get("additionalProperties") is not False:
+                return (
+                    f"In context={where!r}, 'additionalProperties' is required to be supplied "
+                    "and to be false."
+                )
+            required: list[Any] = node["required"] if isinstance(node.get("required"), list) else []
+            for key in node.get("properties") or {}:
+                if key not in required:
+                    return (
+                        f"In context={where!r}, 'required' is required to be supplied and to be "
+                        f"an array including every key in properties. Missing '{key}'."
+                    )
+        for key, value in node.items():
+            if isinstance(value, dict | list) and (problem := walk(value, (*where, key))):
+                return problem
+        return None
+
+    problem = walk(schema, ())
+    return None if problem is None else f"Invalid schema for response_format '{name}': {problem}"
+
+
+@dataclass
+class _Format:
+    """How a chat request is answered: from which schema, and whether in prose."""
+
+    schema: dict[str, Any] | None
+    fenced: bool = False
+
+
+def fenced(text: str) -> str:
+    """A chatty answer with the JSON in a fenced block, as text-only servers give it."""
+    return f"Here is your story:\n```json\n{text}\n```\nI hope you like it!"
+
+
 # --- Server -----------------------------------------------------------------------------
 
 
@@ -228,6 +310,7 @@ class FakeOpenAI:
         rate_limit_window: float = 60.0,
         rate_limit_endpoints: tuple[str, ...] = ("chat", "images"),
         honest_retry_after: bool = False,
+        personality: str = "openai",
     ) -> None:
         """Options beyond the obvious ones:
 
@@ -237,9 +320,23 @@ class FakeOpenAI:
         in `rate_limit_endpoints` ("chat", "images"); a 429 carries `retry_after`,
         or with `honest_retry_after` the time until the oldest request in the
         window leaves it.
+
+        `personality` is the kind of chat server it plays (see `PERSONALITIES`):
+        "openai" enforces strict json_schema; "llamacpp" refuses json_schema with
+        HTTP 500, constrains json_object to the schema beside it, sends no usage
+        chunk and has one slot (a new chat request cuts off a running stream);
+        "lmstudio" refuses json_object with HTTP 400 and wraps plain answers in
+        prose; "ollama" takes both formats; "plain" ignores response_format and
+        answers prose around a fenced JSON block. "llamacpp" also has no image
+        endpoints (404), like most local servers. Every answer is built from the
+        schema the request carries (its response_format's, else the one in its
+        system prompt), so it has exactly that schema's properties.
         """
         if image_format not in ("b64", "url"):
             raise ValueError('image_format must be "b64" or "url"')
+        if personality not in PERSONALITIES:
+            raise ValueError(f"personality must be one of {', '.join(PERSONALITIES)}")
+        self.personality = personality
         self.story = story
         self.pages = pages
         self.chunk_delay = chunk_delay
@@ -272,6 +369,7 @@ class FakeOpenAI:
         self._files: dict[str, bytes] = {}
         self._runner: web.AppRunner | None = None
         self._closing: asyncio.Event | None = None
+        self._running_streams: set[asyncio.Event] = set()
 
     # -- lifecycle --
 
@@ -473,41 +571,123 @@ class FakeOpenAI:
 
     # -- chat --
 
+    @property
+    def _traits(self) -> Personality:
+        return _PERSONALITY[self.personality]
+
     async def _chat(self, request: web.Request, call: _Call) -> web.StreamResponse:
         body = call.record.body
         call.extra["stream"] = bool(body.get("stream"))
         if (failed := await self._common_fault(request, call)) is not None:
             return failed
-        content = self._chat_content(body, call.fault)
+        fmt = self._negotiate(body)
+        if isinstance(fmt, web.Response):
+            return fmt
+        if self._traits.one_slot:
+            for running in self._running_streams:
+                running.set()
+        content = self._chat_content(body, call.fault, fmt)
+        content, capped = self._capped(body, content)
+        call.extra["capped"] = capped
         if call.extra["stream"]:
             return await self._chat_stream(request, call, content)
-        return web.json_response(self._completion(body, call.fault, content))
+        return web.json_response(self._completion(call, content))
 
-    def _chat_content(self, body: dict[str, Any], fault: Fault | None) -> str:
+    def _negotiate(self, body: dict[str, Any]) -> _Format | web.Response:
+        """The schema this personality answers from, or its refusal of the format asked."""
+        messages = body.get("messages") or []
+        prompt = schema_in_prompt(messages)
+        asked = _mapping(body.get("response_format"))
+        kind = asked.get("type")
+        beside = _mapping(asked.get("schema")) or None
+        given = _mapping(asked.get("json_schema"))
+        sent = _mapping(given.get("schema")) or None
+        name = self.personality
+        if name == "plain":
+            return _Format(prompt, fenced=True)
+        if name == "llamacpp":
+            if kind not in (None, "text", "json_object"):
+                message = llamacpp_format_message(str(kind))
+                return web.json_response(
+                    _error_body(message, "internal_server_error", None), status=500
+                )
+            return _Format(beside if kind == "json_object" and beside else prompt)
+        if name == "lmstudio":
+            if kind == "json_object":
+                return web.json_response({"error": LMSTUDIO_JSON_OBJECT}, status=400)
+            if kind == "json_schema":
+                return _Format(sent)
+            return _Format(prompt, fenced=True)
+        if name == "ollama":
+            if kind == "json_schema":
+                return _Format(sent)
+            return _Format(prompt or (beside if kind == "json_object" else None))
+        return self._openai_format(body, kind, given, sent, prompt)
+
+    def _openai_format(
+        self,
+        body: dict[str, Any],
+        kind: Any,
+        given: dict[str, Any],
+        sent: dict[str, Any] | None,
+        prompt: dict[str, Any] | None,
+    ) -> _Format | web.Response:
+        if kind == "json_schema":
+            if given.get("strict") is True:
+                problem = strict_schema_problem(str(given.get("name", "")), sent or {})
+                if problem is not None:
+                    return self._invalid(problem, "response_format")
+            return _Format(sent)
+        if kind == "json_object" and "json" not in json.dumps(body.get("messages")).lower():
+            return self._invalid(OPENAI_JSON_WORD, "messages")
+        return _Format(prompt)
+
+    def _invalid(self, message: str, param: str) -> web.Response:
+        error = _error_body(message, "invalid_request_error", None)
+        error["error"]["param"] = param
+        return web.json_response(error, status=400)
+
+    def _chat_content(self, body: dict[str, Any], fault: Fault | None, fmt: _Format) -> str:
         messages = body.get("messages") or []
         if fault is Fault.SCHEMA_MISMATCH:
-            return json.dumps({"story": "Once upon a time", "pages": "four"})
-        if _is_rewrite(messages):
-            return json.dumps(
-                {"text": "The rewritten page, shorter and kinder.", "scene": "A calm wide shot."}
+            text = json.dumps({"story": "Once upon a time", "pages": "four"})
+        else:
+            source = StorySource(
+                self.story,
+                pages=pages_in_prompt(messages) or self.pages,
+                seed=self.seed,
+                page=page_in_prompt(messages),
+                rewrite=_is_rewrite(messages),
             )
-        pages = pages_in_prompt(messages) or self.pages
-        story = self.story or default_story(pages, self.seed)
-        text = story.model_dump_json()
-        if fault is Fault.INVALID_JSON:
-            return text[: len(text) // 2] + "}} oops, not JSON"
-        return text
+            if fmt.schema is None:
+                text = source.canned()
+            else:
+                answer = answer_from_schema(fmt.schema, source)
+                text = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
+            if fault is Fault.INVALID_JSON:
+                text = text[: len(text) // 2] + "}} oops, not JSON"
+        return fenced(text) if fmt.fenced else text
 
-    def _completion(
-        self, body: dict[str, Any], fault: Fault | None, content: str
-    ) -> dict[str, Any]:
+    def _capped(self, body: dict[str, Any], content: str) -> tuple[str, bool]:
+        """`content` cut at the output cap the request sets, if this server honours it
+        (about four characters a token), and whether it was cut."""
+        caps = [body.get(key) for key in self._traits.caps]
+        limits = [c for c in caps if isinstance(c, int) and not isinstance(c, bool) and c > 0]
+        if limits and len(content) > min(limits) * 4:
+            return content[: min(limits) * 4], True
+        return content, False
+
+    def _completion(self, call: _Call, content: str) -> dict[str, Any]:
+        body, fault = call.record.body, call.fault
         message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
-        finish = "stop"
+        finish = "length" if call.extra.get("capped") else "stop"
         if fault is Fault.REFUSAL:
             message.update(content=None, refusal="I can't help with that story.")
+            finish = "stop"
         elif fault in (Fault.LENGTH, Fault.TRUNCATED, Fault.STALL):
             message["content"] = content[: len(content) // 2]
             finish = "length"
+        call.record.finish_reason = finish
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
             "object": "chat.completion",
@@ -526,47 +706,69 @@ class FakeOpenAI:
         self.chat_content = content
         self.chunk_log = []
         self.chat_stream_started_at = time.monotonic()
+        cut = asyncio.Event()
+        if self._traits.one_slot:
+            self._running_streams.add(cut)
         response = await self._sse(request)
         try:
-            await self._stream_story(response, call, content)
+            await self._stream_story(response, call, content, cut)
             if call.fault is Fault.TRUNCATED:
                 await response.write_eof()
                 return response
-            if (body.get("stream_options") or {}).get("include_usage"):
+            # llama-cpp-python ends an interrupted stream with [DONE] and no finish_reason.
+            wants_usage = (body.get("stream_options") or {}).get("include_usage")
+            if wants_usage and self._traits.usage_chunk and not cut.is_set():
                 await _send(response, self._chunk(body, None, None, usage=_usage(body, content)))
             await response.write(b"data: [DONE]\n\n")
             await response.write_eof()
             return response
         finally:
+            self._running_streams.discard(cut)
             self.chat_stream_finished_at = time.monotonic()
 
-    async def _stream_story(self, response: web.StreamResponse, call: _Call, content: str) -> None:
+    async def _stream_story(
+        self, response: web.StreamResponse, call: _Call, content: str, cut: asyncio.Event
+    ) -> None:
         body, fault = call.record.body, call.fault
         await _send(response, self._chunk(body, {"role": "assistant", "content": ""}, None))
         if fault is Fault.REFUSAL:
             await _send(
                 response, self._chunk(body, {"refusal": "I can't help with that story."}, None)
             )
-            await _send(response, self._chunk(body, {}, "stop"))
+            await self._finish(response, call, "stop")
             return
-        cut = (
+        cut_at = (
             len(content) // 2
             if fault in (Fault.STALL, Fault.TRUNCATED, Fault.LENGTH)
             else len(content)
         )
-        for start in range(0, cut, self.chunk_chars):
-            stop = min(start + self.chunk_chars, cut)
+        for start in range(0, cut_at, self.chunk_chars):
+            stop = min(start + self.chunk_chars, cut_at)
             await _send(response, self._chunk(body, {"content": content[start:stop]}, None))
             self.chunk_log.append((time.monotonic(), stop))
-            if self.chunk_delay:
-                await asyncio.sleep(self.chunk_delay)
+            await self._pause(cut)
+            if cut.is_set():
+                return
         if fault is Fault.STALL:
             await self._hang()
             raise asyncio.CancelledError
         if fault is not Fault.TRUNCATED:
-            await _send(
-                response, self._chunk(body, {}, "length" if fault is Fault.LENGTH else "stop")
-            )
+            length = fault is Fault.LENGTH or call.extra.get("capped")
+            await self._finish(response, call, "length" if length else "stop")
+
+    async def _finish(self, response: web.StreamResponse, call: _Call, reason: str) -> None:
+        call.record.finish_reason = reason
+        await _send(response, self._chunk(call.record.body, {}, reason))
+
+    async def _pause(self, cut: asyncio.Event) -> None:
+        """Wait `chunk_delay` between chunks, or less when the stream is cut off."""
+        if self.chunk_delay <= 0:
+            return
+        if not self._traits.one_slot:
+            await asyncio.sleep(self.chunk_delay)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(cut.wait(), self.chunk_delay)
 
     def _chunk(
         self,
@@ -588,6 +790,8 @@ class FakeOpenAI:
     # -- images --
 
     async def _images(self, request: web.Request, call: _Call) -> web.StreamResponse:
+        if not self._traits.images:
+            return web.json_response({"detail": "Not Found"}, status=404)  # FastAPI's words
         body = call.record.body
         stream = str(body.get("stream", "")).lower() == "true"
         call.extra["stream"] = stream
@@ -689,6 +893,10 @@ def _applies(injected: _Injected, raw: str, body: dict[str, Any]) -> bool:
     if injected.fault is Fault.NO_JSON_SCHEMA:
         return (body.get("response_format") or {}).get("type") == "json_schema"
     return True
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _is_rewrite(messages: Any) -> bool:
@@ -810,6 +1018,7 @@ async def _serve(args: argparse.Namespace) -> None:
         rate_limit_window=args.rate_window,
         honest_retry_after=args.honest_retry_after,
         picture=args.picture.read_bytes() if args.picture else None,
+        personality=args.personality,
     )
     async with server:
         print(server.base_url, flush=True)
@@ -831,6 +1040,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate-window", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--honest-retry-after", action="store_true")
     parser.add_argument("--picture", type=Path, default=None, help="serve this picture file")
+    parser.add_argument(
+        "--personality", choices=PERSONALITIES, default="openai", help="the chat server it plays"
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args))
@@ -841,11 +1053,15 @@ if __name__ == "__main__":
 
 
 __all__ = [
+    "PERSONALITIES",
     "FakeOpenAI",
     "FakeOpenAIThread",
     "Fault",
+    "Personality",
     "RecordedRequest",
     "default_story",
+    "fenced",
     "oversized_png",
+    "pages_in_prompt",
     "solid_png",
 ]
