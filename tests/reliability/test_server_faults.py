@@ -122,9 +122,12 @@ def test_fault_through_the_cli_then_resume_finishes(case: Case, tmp_path: Path) 
         )
         server.inject(case.fault, endpoint=case.endpoint, times=case.times, match=match)
         model = ["--image-model", case.image_model] if case.image_model else []
+        # A story fault is judged on the whole-story call; falling back page by page
+        # is tested with the fakes that answer each call from its own schema.
+        route = ["--plan", "whole"] if case.endpoint == "chat" else []
         run = studio(
             "--library", library, "generate", "a fox who finds a lantern", "--pages", PAGES,
-            "--engine", "openai", "--base-url", server.base_url, *model,
+            "--engine", "openai", "--base-url", server.base_url, *model, *route,
             env=env, short_timeouts=case.short_timeouts,
         )  # fmt: skip
         assert run.code == case.code, (run.code, run.stderr)
