@@ -704,6 +704,8 @@ class Pipeline:
         async with self.limiter as slot:
             if self._stopped is not None:
                 raise _Stop(self._stopped)
+            if self._no_pictures is not None:
+                raise NoImageEndpoint(self._no_pictures)  # every page would be refused alike
             self._set_status(number, ImageStatus.RUNNING, None)
             self._emit(ImageStarted(number=number))
             self._save_soon()

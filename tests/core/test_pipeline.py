@@ -18,6 +18,7 @@ from studio.core.events import (
     ImageFailed,
     ImagePartial,
     ImageReady,
+    Notice,
     PageTextReady,
     RunFinished,
 )
@@ -25,7 +26,7 @@ from studio.core.imaging import verify_file
 from studio.core.library import BookStore, Bundle, Library
 from studio.core.pipeline import Outcome, PipelineConfig, PlanMode
 from studio.core.services import open_services
-from tests.fakes.server import FakeOpenAI, Fault
+from tests.fakes.server import FakeOpenAI, Fault, default_story
 
 FAST = PipelineConfig(
     concurrency=4, call_timeout=2.0, backoff_base=0.01, max_attempts=3, max_rate_limited=4
@@ -71,6 +72,7 @@ async def run_pipeline(
         text_model=book.settings.text_model,
         image_model=book.settings.image_model,
         api_key="sk-test-pipeline",
+        image_engine=book.settings.image_engine,
     )
     events: list[Event] = []
     async with open_services(engine) as services:
@@ -335,3 +337,69 @@ async def test_a_failed_redraw_keeps_the_page_picture(
     assert page.image.status is ImageStatus.DONE
     assert page.image.current == before
     assert any(isinstance(e, ImageFailed) for e in run.events)
+
+
+@pytest.mark.parametrize(
+    ("personality", "learned"),
+    [
+        ("openai", "json_schema"),
+        ("llamacpp", "json_object"),
+        ("lmstudio", "json_schema"),
+        ("ollama", "json_schema"),
+        ("plain", "json_schema"),
+    ],
+)
+async def test_every_kind_of_server_gives_a_book(
+    tmp_path: Path, personality: str, learned: str
+) -> None:
+    """Each server answers from the schema it is sent and refuses what it refuses; the
+    studio negotiates a format, at most one refused request, and makes the book."""
+    async with FakeOpenAI(pages=3, personality=personality) as server:
+        run = await run_pipeline(new_bundle(tmp_path, server, pages=3, image_engine="offline"))
+        assert_complete(run)
+        chats = server.requests_to("chat")
+        refused = [r for r in chats if r.status >= 400]
+        assert len(refused) <= 1 and len(chats) <= 2
+        assert chats[-1].body.get("response_format", {}).get("type") == learned
+        assert all("max_tokens" in r.body for r in chats)
+        assert server.requests_to("images") == []
+
+
+async def test_the_per_page_route_writes_an_outline_then_each_page(tmp_path: Path) -> None:
+    async with FakeOpenAI(pages=3, personality="llamacpp") as server:
+        per_page = dataclasses.replace(FAST, plan_mode=PlanMode.PER_PAGE)
+        bundle = new_bundle(tmp_path, server, pages=3, image_engine="offline")
+        run = await run_pipeline(bundle, per_page)
+        assert_complete(run)
+        names = [
+            r.body["response_format"].get("schema", {}).get("properties", {})
+            for r in server.requests_to("chat")
+            if r.status == 200
+        ]
+        assert "outline" in names[0] and all(set(n) == {"text", "scene"} for n in names[1:])
+        assert len(names) == 4
+        assert [p.text for p in run.book.pages] == [p.text for p in default_story(3).pages]
+
+
+async def test_a_whole_story_that_fails_is_written_page_by_page(tmp_path: Path) -> None:
+    async with FakeOpenAI(pages=3) as server:
+        server.inject(Fault.SCHEMA_MISMATCH, endpoint="chat", times=2)  # the plan and its repair
+        run = await run_pipeline(new_bundle(tmp_path, server, pages=3))
+        assert_complete(run)
+        notices = [e.message for e in run.events if isinstance(e, Notice)]
+        assert any("page by page" in n for n in notices)
+        assert len(server.requests_to("chat")) == 2 + 1 + 3
+
+
+async def test_a_server_that_draws_nothing_says_so_once(tmp_path: Path) -> None:
+    """llama.cpp has no images endpoint: the first 404 names the painter as the way
+    out, and no other page asks the server again."""
+    async with FakeOpenAI(pages=3, personality="llamacpp") as server:
+        one_at_a_time = dataclasses.replace(FAST, concurrency=1)
+        run = await run_pipeline(new_bundle(tmp_path, server, pages=3), one_at_a_time)
+        reasons = {p.image.error for p in run.book.pages}
+        assert len(reasons) == 1
+        reason = reasons.pop() or ""
+        assert "does not draw pictures" in reason and "--image-engine offline" in reason
+        assert "Not Found" in reason
+        assert len(server.requests_to("images")) == 1
