@@ -28,7 +28,7 @@ from qasync import asyncSlot
 
 from studio.core.book import Book, ImageStatus, ImageVersion, Page, ReviewState, TextVersion
 from studio.core.config import ConfigError
-from studio.core.events import Event, RunFinished
+from studio.core.events import BudgetReached, Event, RunFinished
 from studio.core.library import BookStore, StorageError
 from studio.core.pipeline import Pipeline
 from studio.core.prompting import image_request
@@ -360,8 +360,15 @@ class BookDocument(QObject):
             return None
         before = store.book.page(number).image.current
         self._set_busy(number, "picture")
+        reached: list[BudgetReached] = []
+
+        def emit(event: Event) -> None:
+            if isinstance(event, BudgetReached):
+                reached.append(event)
+            self._emit(event)
+
         try:
-            pipeline = await self._pipeline(store)
+            pipeline = await self._context.pipeline(store, emit)
             finished = await pipeline.regenerate_image(number, (prompt or "").strip() or None)
         except (ConfigError, StorageError) as err:
             self.failed.emit(f"Page {number}'s picture could not be redrawn: {err}")
@@ -372,7 +379,13 @@ class BookDocument(QObject):
         finally:
             self._set_busy(number, None)
         illustration = store.book.page(number).image
-        if finished.outcome != "complete":
+        if reached:
+            self._keep_old_picture(store, number)
+            self.failed.emit(
+                f"Page {number}'s picture was not redrawn: this book's budget of "
+                f"${reached[0].budget_usd:.2f} is reached (${reached[0].spent_usd:.2f} spent)."
+            )
+        elif finished.outcome != "complete":
             reason = finished.message or illustration.error or finished.outcome
             self._keep_old_picture(store, number)
             self.failed.emit(f"Page {number}'s picture could not be redrawn: {reason}")
@@ -400,8 +413,7 @@ class BookDocument(QObject):
                 self.save_soon()
 
     async def _pipeline(self, store: BookStore) -> Pipeline:
-        services = await self._context.services_for(store.book.settings)
-        return services.pipeline(store, emit=self._emit)
+        return await self._context.pipeline(store, self._emit)
 
     def _emit(self, event: Event) -> None:
         self.event_emitted.emit(event)

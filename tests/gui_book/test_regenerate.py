@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from studio.core.library import Bundle, Library
 from studio.core.prompting import image_request
 from studio.gui.book_view import BookView
+from tests.fakes import FakeOpenAI
 from tests.gui_book.conftest import OLD_TEXT, TEXTS, make_book, wait_until
 
 
@@ -130,3 +131,26 @@ async def test_closing_the_book_stops_a_redraw_in_flight(view: BookView, bundle:
     page = bundle.load().pages[0]
     assert page.image.status.value == "done", "a stopped redraw leaves the old picture in place"
     assert page.image.current is not None
+
+
+async def test_a_redraw_keeps_to_the_books_budget(view: BookView, tmp_path: Path) -> None:
+    async with FakeOpenAI() as server:
+        bundle = make_book(Library(tmp_path / "priced"), engine="openai")
+        book = bundle.load()
+        book.settings.base_url = server.base_url
+        book.settings.image_model = "gpt-image-1"
+        book.settings.budget_usd = 0.01
+        bundle.save(book)
+        await view.open_book(bundle)
+        before = bundle.load().pages[0].image.current
+
+        finished = await view.page_panel.redraw()
+
+        assert finished is not None
+        assert not server.requests_to("images"), "a picture above the budget is not asked for"
+    assert view.notice.isVisible()
+    assert "budget of $0.01 is reached" in view.notice.text()
+    assert view.page_panel.redraw_button.isEnabled()
+    await view.flush()
+    image = bundle.load().pages[0].image
+    assert image.status.value == "done" and image.current == before
