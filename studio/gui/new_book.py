@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,6 +29,7 @@ from studio.core.config import (
     OFFLINE_TEXT_MODEL,
     find_api_key,
     is_local,
+    strip_credentials,
 )
 from studio.core.pricing import estimate_book_cost
 from studio.gui.async_dialog import dialog_result
@@ -55,6 +58,13 @@ def default_engine(context: AppContext) -> str:
         return chosen
     has_key = bool(context.api_key or find_api_key())
     return OPENAI if has_key or is_local(context.settings.base_url) else OFFLINE
+
+
+def same_server(one: str | None, other: str | None) -> bool:
+    def norm(url: str | None) -> str:
+        return (strip_credentials(url) or "").rstrip("/")
+
+    return norm(one) == norm(other)
 
 
 def style_for(preset: str, custom: str) -> str:
@@ -179,28 +189,61 @@ class NewBookDialog(QDialog):
     def premise(self) -> str:
         return self.premise_edit.toPlainText().strip()
 
+    @property
+    def painter(self) -> bool:
+        """Pictures come from the offline painter (the whole offline engine, or by choice)."""
+        return self.engine == OFFLINE or self.context.settings.image_engine == OFFLINE
+
+    def story_url(self) -> str | None:
+        """Where the story is written, as a run resolves it."""
+        return self.context.settings.base_url or os.environ.get("OPENAI_BASE_URL") or None
+
+    def picture_url(self) -> str | None:
+        """Where pictures are drawn: None with the painter."""
+        if self.painter:
+            return None
+        return self.context.settings.image_base_url or self.story_url()
+
     def needs_key(self) -> bool:
-        s = self.context.settings
-        local = is_local(s.base_url) and (s.image_base_url is None or is_local(s.image_base_url))
+        local = is_local(self.story_url()) and (self.painter or is_local(self.picture_url()))
         return self.engine == OPENAI and not (self.context.api_key or find_api_key() or local)
+
+    def estimated_cost(self) -> float:
+        """Dollars the book should cost: a server on this computer and the painter are free."""
+        if self.engine == OFFLINE:
+            return 0.0
+        s = self.context.settings
+        text_model = "" if is_local(self.story_url()) else self.text_model_combo.currentText()
+        image_model = (
+            OFFLINE_IMAGE_MODEL
+            if self.painter
+            else ""
+            if is_local(self.picture_url())
+            else self.image_model_combo.currentText()
+        )
+        return estimate_book_cost(
+            text_model, image_model, self.pages_spin.value(), s.image_size, s.image_quality
+        )
 
     def estimate_text(self) -> str:
         pages = self.pages_spin.value()
         if self.engine == OFFLINE:
             return (
-                f"<b>Free.</b> The offline engine writes and paints {pages} pages on this "
-                "computer. Connect a provider in Settings for model-made books."
+                f"<b>Free ($0.00).</b> The offline engine writes and paints {pages} pages on "
+                "this computer. Connect a provider in Settings for model-made books."
             )
         s = self.context.settings
-        cost = estimate_book_cost(
-            self.text_model_combo.currentText(),
-            self.image_model_combo.currentText(),
-            pages,
-            s.image_size,
-            s.image_quality,
-        )
-        if cost == 0.0:
-            text = f"<b>No charge expected:</b> {pages} pictures from models without a known price (local servers are free)."
+        cost = self.estimated_cost()
+        if cost == 0.0 and self.painter and is_local(self.story_url()):
+            text = (
+                "<b>$0.00:</b> the story comes from a server on this computer and the "
+                f"offline painter draws the {pages} pictures."
+            )
+        elif cost == 0.0:
+            text = (
+                f"<b>$0.00 expected:</b> {pages} pictures from models without a known price "
+                "(local servers and the offline painter are free)."
+            )
         else:
             text = (
                 f"<b>About ${cost:.2f}</b> for the story and {pages} pictures "
@@ -215,19 +258,28 @@ class NewBookDialog(QDialog):
     def refresh(self) -> None:
         online = self.engine == OPENAI
         self.text_model_combo.setEnabled(online)
-        self.image_model_combo.setEnabled(online)
+        self.image_model_combo.setEnabled(online and not self.painter)
+        self.image_model_combo.setToolTip(
+            "The offline painter draws the pictures (chosen in Settings)." if self.painter else ""
+        )
         self.custom_style_edit.setVisible(self.style_combo.currentText() == CUSTOM_STYLE)
-        s = self.context.settings
-        where = s.base_url or "api.openai.com (or OPENAI_BASE_URL)"
+        where = self.context.settings.base_url or "api.openai.com (or OPENAI_BASE_URL)"
+        pictures = " Pictures: the offline painter, on this computer." if self.painter else ""
         self.endpoint_label.setText(
-            f"Endpoint: {where}. Change it in Settings." if online else "No network needed."
+            f"Endpoint: {where}.{pictures} Change {'them' if pictures else 'it'} in Settings."
+            if online
+            else "No network needed."
         )
         self.estimate_label.setText(self.estimate_text())
         self.generate_button.setEnabled(bool(self.premise()) and not self.needs_key())
 
     def generation_settings(self) -> GenerationSettings:
+        """The new book's settings. Pictures go to the story's server unless Settings name
+        another one; the book stores only such another server."""
         s = self.context.settings
         online = self.engine == OPENAI
+        drawn_by_server = online and not self.painter
+        other_server = drawn_by_server and not same_server(s.image_base_url, s.base_url)
         return GenerationSettings(
             premise=self.premise(),
             pages=self.pages_spin.value(),
@@ -235,13 +287,15 @@ class NewBookDialog(QDialog):
             audience_age=self.age_combo.currentText().strip() or "4-7",
             art_style=style_for(self.style_combo.currentText(), self.custom_style_edit.text()),
             base_url=s.base_url if online else None,
-            image_base_url=s.image_base_url if online else None,
+            image_base_url=s.image_base_url if other_server else None,
             text_model=self.text_model_combo.currentText().strip()
             if online
             else OFFLINE_TEXT_MODEL,
             image_model=self.image_model_combo.currentText().strip()
-            if online
+            if drawn_by_server
             else OFFLINE_IMAGE_MODEL,
+            image_engine=(OFFLINE if self.painter else OPENAI) if online else None,
+            plan_mode=s.plan_mode,
             image_size=s.image_size,
             image_quality=s.image_quality,
             concurrency=s.concurrency,
@@ -255,7 +309,9 @@ class NewBookDialog(QDialog):
         s = self.context.settings
         s.pages, s.audience_age, s.art_style = chosen.pages, chosen.audience_age, chosen.art_style
         if chosen.engine == OPENAI:
-            s.text_model, s.image_model = chosen.text_model, chosen.image_model
+            s.text_model = chosen.text_model
+            if not self.painter:
+                s.image_model = chosen.image_model
 
 
 async def ask_new_book(context: AppContext, parent: QWidget | None) -> GenerationSettings | None:

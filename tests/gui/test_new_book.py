@@ -1,0 +1,97 @@
+"""The New Book form: what a book stores from the settings, and what it will cost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from studio.gui.context import AppContext
+from studio.gui.new_book import NewBookDialog
+
+LOCAL = "http://127.0.0.1:1234/v1"
+
+
+def form(context: AppContext, pages: int = 6) -> NewBookDialog:
+    dialog = NewBookDialog(context)
+    dialog.premise_edit.setPlainText("A fox who lost a lantern")
+    dialog.pages_spin.setValue(pages)
+    return dialog
+
+
+async def test_a_local_server_with_the_painter_costs_nothing(
+    make_context: Callable[..., AppContext],
+) -> None:
+    context = make_context(
+        engine="openai",
+        base_url=LOCAL,
+        image_engine="offline",
+        plan_mode="per-page",
+        text_model="gpt-4.1",  # a priced name, but served on this computer
+    )
+    dialog = form(context)
+    try:
+        assert dialog.estimated_cost() == 0.0
+        assert "<b>$0.00:</b>" in dialog.estimate_label.text()
+        assert "offline painter" in dialog.estimate_label.text()
+        assert dialog.generate_button.isEnabled(), "no key is needed for a local server"
+        assert not dialog.image_model_combo.isEnabled()
+        assert "offline painter" in dialog.endpoint_label.text()
+        made = dialog.generation_settings()
+        assert (made.engine, made.image_engine, made.plan_mode) == ("openai", "offline", "per-page")
+        assert (made.base_url, made.image_base_url, made.image_model) == (
+            LOCAL,
+            None,
+            "offline-painter",
+        )
+        dialog.remember()
+        assert context.settings.image_model == "gpt-image-1", "the picture model is kept"
+    finally:
+        dialog.deleteLater()
+
+
+async def test_the_offline_engine_costs_nothing(make_context: Callable[..., AppContext]) -> None:
+    dialog = form(make_context(engine="offline", plan_mode="whole"))
+    try:
+        assert dialog.estimated_cost() == 0.0
+        assert "$0.00" in dialog.estimate_label.text()
+        made = dialog.generation_settings()
+        assert (made.engine, made.image_engine, made.image_base_url) == ("offline", None, None)
+    finally:
+        dialog.deleteLater()
+
+
+async def test_a_paid_server_is_priced_and_needs_a_key(
+    make_context: Callable[..., AppContext],
+) -> None:
+    dialog = form(make_context(engine="openai", image_model="gpt-image-1"), pages=8)
+    try:
+        assert dialog.estimated_cost() > 0.3
+        assert "About $" in dialog.estimate_label.text()
+        assert "Needs an API key" in dialog.estimate_label.text()
+        assert not dialog.generate_button.isEnabled()
+    finally:
+        dialog.deleteLater()
+
+
+@pytest.mark.parametrize(
+    ("picture_server", "stored"),
+    [
+        (None, None),
+        (LOCAL, None),
+        (LOCAL + "/", None),
+        ("http://127.0.0.1:7860/v1", "http://127.0.0.1:7860/v1"),
+    ],
+)
+async def test_a_book_stores_a_picture_server_only_when_it_is_another(
+    make_context: Callable[..., AppContext], picture_server: str | None, stored: str | None
+) -> None:
+    context = make_context(engine="openai", base_url=LOCAL, image_base_url=picture_server)
+    dialog = form(context)
+    try:
+        made = dialog.generation_settings()
+        assert (made.image_engine, made.image_base_url) == ("openai", stored)
+        assert dialog.estimated_cost() == 0.0, "local servers are free"
+        assert "$0.00" in dialog.estimate_label.text()
+    finally:
+        dialog.deleteLater()
