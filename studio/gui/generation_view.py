@@ -63,7 +63,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from studio.core.book import Book, ImageStatus, Page, PlanStatus, UsageTotals
+from studio.core.book import ImageStatus, Page, PlanStatus, UsageTotals
 from studio.core.events import (
     BudgetReached,
     Event,
@@ -78,11 +78,11 @@ from studio.core.events import (
     PlanStarted,
     RunFinished,
     StoryProgress,
+    StoryWaiting,
     TitleReady,
     UsageUpdated,
 )
 from studio.core.library import BookStore, Bundle
-from studio.core.pipeline import PipelineConfig
 from studio.gui.context import AppContext
 from studio.gui.icons import bind_icon, icon
 from studio.gui.images import ImageLoadError, decode_image_bytes, load_qimage
@@ -137,13 +137,6 @@ def card_state(status: ImageStatus) -> CardState:
         ImageStatus.DONE: CardState.DONE,
         ImageStatus.FAILED: CardState.FAILED,
     }[status]
-
-
-def pipeline_config(book: Book) -> PipelineConfig:
-    s = book.settings
-    return PipelineConfig(
-        concurrency=s.concurrency, budget_usd=s.budget_usd, character_lock=s.character_lock
-    )
 
 
 class PageCardModel(QAbstractListModel):
@@ -461,6 +454,29 @@ def _format_elapsed(seconds: float) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+STORY_SPOKE = (
+    PlanStarted,
+    StoryProgress,
+    TitleReady,
+    PageTextReady,
+    PageTextChanged,
+    PlanFailed,
+    Notice,
+    RunFinished,
+)
+"""Events that end a wait for the story server (pictures arriving do not)."""
+
+
+WAITING_PREFIX = "Waiting for the story server"
+
+
+def waiting_text(event: StoryWaiting) -> str:
+    return (
+        f"{WAITING_PREFIX} to write {event.what}: {event.seconds:.0f} s "
+        f"(gives up after {event.limit:.0f} s)"
+    )
+
+
 def format_usage(totals: UsageTotals) -> str:
     tokens = totals.input_tokens + totals.output_tokens
     return f"{tokens:,} tokens · {totals.images} pictures · ${totals.cost_usd:.2f}"
@@ -489,6 +505,8 @@ class GenerationView(QWidget):
         self._pages = 0
         self._done = 0
         self.last_finished: RunFinished | None = None
+        self._before_wait: str | None = None
+        """The status line a wait for the story server covers, while it is shown."""
         self._build()
         self._clock = QTimer(self)
         self._clock.setInterval(500)
@@ -581,6 +599,7 @@ class GenerationView(QWidget):
         self.title_label.setText(book.title or "Writing the story…")
         self.premise_label.setText(book.settings.premise)
         self.status_label.setText("")
+        self._before_wait = None
         self.usage_label.setText(format_usage(book.usage))
         self._update_count()
         for page in book.pages:
@@ -606,8 +625,7 @@ class GenerationView(QWidget):
         if self.is_running:
             raise RuntimeError("A generation is already running in this view.")
         self.show_book(store)
-        services = await self.context.services_for(store.book.settings)
-        pipeline = services.pipeline(store, self.apply_event, pipeline_config(store.book))
+        pipeline = await self.context.pipeline(store, self.apply_event)
         self._cancel_requested = False
         self._started = time.monotonic()
         self._clock.start()
@@ -671,8 +689,7 @@ class GenerationView(QWidget):
         if store is None:
             raise RuntimeError("No book is shown.")
         self.model.update(number, state=CardState.WAITING, reason="")
-        services = await self.context.services_for(store.book.settings)
-        pipeline = services.pipeline(store, self.apply_event, pipeline_config(store.book))
+        pipeline = await self.context.pipeline(store, self.apply_event)
         finished = await pipeline.regenerate_image(number)
         await self.drain()
         if not self.is_running:
@@ -739,6 +756,8 @@ class GenerationView(QWidget):
 
     def apply_event(self, event: Event) -> None:
         """Render one pipeline event (called on the loop, by the pipeline)."""
+        if not isinstance(event, StoryWaiting) and isinstance(event, STORY_SPOKE):
+            self._end_wait()
         handler = getattr(self, f"_on_{type(event).__name__}", None)
         if handler is not None:
             handler(event)
@@ -752,6 +771,18 @@ class GenerationView(QWidget):
     def _on_StoryProgress(self, event: StoryProgress) -> None:
         if not self.model.rowCount():
             self.status_label.setText(f"Writing the story… {event.chars:,} characters so far")
+
+    def _on_StoryWaiting(self, event: StoryWaiting) -> None:
+        shown = self.status_label.text()
+        if self._before_wait is None or not shown.startswith(WAITING_PREFIX):
+            self._before_wait = shown  # a picture's news may have replaced the last tick
+        self.status_label.setText(waiting_text(event))
+
+    def _end_wait(self) -> None:
+        """The story server spoke again: the line it covered comes back."""
+        if self._before_wait is not None:
+            self.status_label.setText(self._before_wait)
+            self._before_wait = None
 
     def _on_TitleReady(self, event: TitleReady) -> None:
         self.title_label.setText(event.title)
