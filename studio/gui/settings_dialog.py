@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QRadioButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -55,14 +59,38 @@ LOCAL_SERVERS: tuple[tuple[int, str], ...] = (
 )
 IMAGE_SIZES = ["1024x1024", "1024x1536", "1536x1024", "512x512", "256x256"]
 IMAGE_QUALITIES = ["auto", "low", "medium", "high", "standard", "hd"]
-ENGINES = [
+ENGINES = (
     ("auto", "Automatic"),
     ("offline", "Offline engine"),
     ("openai", "OpenAI-compatible server"),
-]
+)
 ENGINE_TIP = (
     "Automatic uses the server when a key or a local server is set, the offline engine otherwise."
 )
+RESPONSE_FORMATS = (
+    ("auto", "Automatic (recommended)"),
+    ("json_schema", "json_schema"),
+    ("json_object", "json_object"),
+    ("text", "Plain text"),
+)
+FORMAT_TIP = (
+    "How the story server is asked for the story's structure. Automatic tries what the "
+    "server takes and remembers it for each server and model."
+)
+STORY_ROUTES = (
+    ("auto", "Automatic"),
+    ("whole", "Whole story in one call"),
+    ("per-page", "Page by page (for small local models)"),
+)
+ROUTE_TIP = (
+    "Automatic writes the whole story in one call and, if that fails, an outline "
+    "first and then one page per call."
+)
+PAINTER_NOTE = "Not used: the offline painter draws every picture on this computer."
+NO_PICTURES = "This server draws no pictures: pictures will come from the offline painter."
+DIALOG_WIDTH = 780
+"""Fits an 800x600 screen with its frame; the height grows with what probing says."""
+IMAGE_MODEL_HINTS = ("image", "dall-e", "flux", "stable-diffusion")
 
 
 @dataclass(frozen=True)
@@ -157,6 +185,15 @@ async def find_local_servers(
     ]
 
 
+def is_image_model(model_id: str) -> bool:
+    """Whether a served model's name says it draws pictures (gpt-image-1, dall-e-3,
+    flux.1-schnell, stable-diffusion-xl, sdxl-turbo, sd3.5...)."""
+    name = model_id.lower()
+    if any(hint in name for hint in IMAGE_MODEL_HINTS):
+        return True
+    return any(word.startswith("sd") for word in re.split(r"[^a-z0-9]+", name.rsplit("/", 1)[-1]))
+
+
 def describe_probe(probe: Probe, wanted: str = "") -> str:
     if not probe.ok:
         return probe.message
@@ -182,6 +219,8 @@ def keyring_problem() -> str | None:
 
 
 class SettingsDialog(QDialog):
+    """Two columns: the story's server and key on the left, pictures and limits on the right."""
+
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
@@ -189,14 +228,16 @@ class SettingsDialog(QDialog):
         self.found: list[Probe] = []
         self.key_message: str | None = None
         self.setWindowTitle("Settings")
-        self.setFixedWidth(640)
         layout = QVBoxLayout(self)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
-        layout.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING * 2)
-        layout.setSpacing(SPACING)
-        layout.addWidget(self._endpoints_group())
-        layout.addWidget(self._key_group())
-        layout.addWidget(self._running_group())
+        margin = SPACING
+        layout.setContentsMargins(margin, margin, margin, margin)
+        layout.setSpacing(SPACING * 3 // 4)
+        columns = QHBoxLayout()
+        columns.setSpacing(SPACING * 3 // 4)
+        columns.addLayout(self._column(self._story_group(), self._key_group()), 1)
+        columns.addLayout(self._column(self._pictures_group(), self._limits_group()), 1)
+        layout.addLayout(columns)
         self.warning_label = QLabel()
         self.warning_label.setWordWrap(True)
         self.warning_frame = self._frame("warning", self.warning_label)
@@ -211,9 +252,28 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         for edit in (self.base_url_edit, self.image_base_url_edit):
             edit.textChanged.connect(self.refresh_warning)
+        self.painter_radio.toggled.connect(self.refresh_pictures)
         self.load()
+        self.resize(DIALOG_WIDTH, self.heightForWidth(DIALOG_WIDTH))
+
+    def _fit(self) -> None:
+        """Take the height the wrapped notes need now (the layout alone underestimates it)."""
+        layout = self.layout()
+        if layout is not None:
+            layout.invalidate()
+            layout.activate()
+        self.resize(self.width(), max(self.heightForWidth(self.width()), self.minimumHeight()))
 
     # --- layout ------------------------------------------------------------------------
+
+    @staticmethod
+    def _column(*groups: QGroupBox) -> QVBoxLayout:
+        column = QVBoxLayout()
+        column.setSpacing(SPACING)
+        for group in groups:
+            column.addWidget(group)
+        column.addStretch(1)
+        return column
 
     @staticmethod
     def _frame(name: str, label: QLabel) -> QFrame:
@@ -227,51 +287,81 @@ class SettingsDialog(QDialog):
     @staticmethod
     def _form(group: QGroupBox) -> QFormLayout:
         column = QVBoxLayout(group)
+        column.setContentsMargins(2, 6, 2, 2)  # the group's own padding is margin enough
         column.setSpacing(SPACING // 2)
         form = QFormLayout()
         column.addLayout(form)
-        form.setHorizontalSpacing(SPACING)
-        form.setVerticalSpacing(SPACING - 4)
+        form.setHorizontalSpacing(SPACING // 2)
+        form.setVerticalSpacing(SPACING - 6)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         return form
 
-    def _endpoints_group(self) -> QGroupBox:
-        group = QGroupBox("Provider")
+    @staticmethod
+    def _note(text: str = "") -> QLabel:
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setProperty("role", "muted")
+        return label
+
+    @staticmethod
+    def _combo(choices: tuple[tuple[str, str], ...], tip: str) -> QComboBox:
+        combo = QComboBox()
+        for value, label in choices:
+            combo.addItem(label, value)
+        combo.setToolTip(tip)
+        return combo
+
+    def _story_group(self) -> QGroupBox:
+        group = QGroupBox("Story")
         form = self._form(group)
+        self.engine_combo = self._combo(ENGINES, ENGINE_TIP)
         self.base_url_edit = QLineEdit()
         self.base_url_edit.setPlaceholderText(f"{OPENAI_URL} (or OPENAI_BASE_URL)")
         self.text_model_edit = QLineEdit()
         self.text_model_edit.setPlaceholderText(DEFAULT_TEXT_MODEL)
-        self.image_base_url_edit = QLineEdit()
-        self.image_base_url_edit.setPlaceholderText("Same as the story server")
-        self.image_model_edit = QLineEdit()
-        self.image_model_edit.setPlaceholderText(DEFAULT_IMAGE_MODEL)
-        form.addRow("Story server", self.base_url_edit)
-        form.addRow("Story model", self.text_model_edit)
-        form.addRow("Picture server", self.image_base_url_edit)
-        form.addRow("Picture model", self.image_model_edit)
-        actions = QHBoxLayout()
+        self.format_combo = self._combo(RESPONSE_FORMATS, FORMAT_TIP)
+        self.route_combo = self._combo(STORY_ROUTES, ROUTE_TIP)
+        form.addRow("Engine", self.engine_combo)
+        form.addRow("Server", self.base_url_edit)
+        form.addRow("Model", self.text_model_edit)
+        form.addRow("Response format", self.format_combo)
+        form.addRow("Story route", self.route_combo)
+        probing = QHBoxLayout()
         self.test_button = QPushButton(icon("plug"), "Test connection")
         self.test_button.clicked.connect(self.on_test_clicked)
         self.find_button = QPushButton(icon("search"), "Find local servers")
         self.find_button.clicked.connect(self.on_find_clicked)
+        probing.addWidget(self.test_button)
+        probing.addWidget(self.find_button)
+        probing.addStretch(1)
+        form.addRow(probing)
+        found = QHBoxLayout()
         self.found_combo = QComboBox()
+        self.found_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.found_combo.setMinimumContentsLength(12)
         self.found_combo.setVisible(False)
         self.use_button = QPushButton("Use")
         self.use_button.setVisible(False)
         self.use_button.clicked.connect(self.use_found)
-        actions.addWidget(self.test_button)
-        actions.addWidget(self.find_button)
-        actions.addWidget(self.found_combo, 1)
-        actions.addWidget(self.use_button)
-        actions.addStretch(0)
-        form.addRow("", actions)
-        self.probe_label = QLabel()
-        self.probe_label.setWordWrap(True)
-        self.probe_label.setProperty("role", "muted")
+        found.addWidget(self.found_combo, 1)
+        found.addWidget(self.use_button)
+        form.addRow(found)
+        self._story_form, self._found_row = form, found
+        form.setRowVisible(found, False)
+        self.probe_label = self._note()
         self.probe_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.probe_label.setVisible(False)
         group.layout().addWidget(self.probe_label)
         return group
+
+    def _say(self, text: str) -> None:
+        """Show what probing found out, under the story server's fields."""
+        self.probe_label.setText(text)
+        self.probe_label.setVisible(bool(text))
+        self._fit()
 
     def _key_group(self) -> QGroupBox:
         group = QGroupBox("API key")
@@ -288,11 +378,8 @@ class SettingsDialog(QDialog):
         row.addWidget(self.key_edit, 1)
         row.addWidget(self.forget_button)
         form.addRow("Key", row)
-        self.keyring_label = QLabel()
-        self.keyring_label.setWordWrap(True)
-        self.keyring_label.setProperty("role", "muted")
         problem = keyring_problem()
-        self.keyring_label.setText(
+        self.keyring_label = self._note(
             f"{problem} A key typed here is used until you quit; to keep it, set the "
             "OPENAI_API_KEY environment variable. It is never written to a file."
             if problem
@@ -301,18 +388,45 @@ class SettingsDialog(QDialog):
         group.layout().addWidget(self.keyring_label)
         return group
 
-    def _running_group(self) -> QGroupBox:
-        group = QGroupBox("Generation")
+    def _pictures_group(self) -> QGroupBox:
+        group = QGroupBox("Pictures")
         form = self._form(group)
-        self.engine_combo = QComboBox()
-        for value, label in ENGINES:
-            self.engine_combo.addItem(label, value)
-        self.engine_combo.setToolTip(ENGINE_TIP)
+        self.server_pictures_radio = QRadioButton("Image server")
+        self.painter_radio = QRadioButton("Offline painter (no network, free)")
+        self.painter_radio.setToolTip(
+            "Paints every picture on this computer. Most local story servers draw no pictures."
+        )
+        self.pictures_group = QButtonGroup(group)
+        for radio in (self.server_pictures_radio, self.painter_radio):
+            self.pictures_group.addButton(radio)
+        choice = QVBoxLayout()
+        choice.setSpacing(2)
+        choice.addWidget(self.server_pictures_radio)
+        choice.addWidget(self.painter_radio)
+        form.addRow(choice)
+        self.image_base_url_edit = QLineEdit()
+        self.image_base_url_edit.setPlaceholderText("Same as the story server")
+        self.image_model_edit = QLineEdit()
+        self.image_model_edit.setPlaceholderText(DEFAULT_IMAGE_MODEL)
+        form.addRow("Server", self.image_base_url_edit)
+        form.addRow("Model", self.image_model_edit)
+        self.painter_note = self._note(PAINTER_NOTE)
+        form.addRow("", self.painter_note)
+        self._pictures_form = form
         self.size_combo = QComboBox()
         self.size_combo.setEditable(True)
         self.size_combo.addItems(IMAGE_SIZES)
         self.quality_combo = QComboBox()
         self.quality_combo.addItems(IMAGE_QUALITIES)
+        sizes = QHBoxLayout()
+        sizes.addWidget(self.size_combo, 1)
+        sizes.addWidget(self.quality_combo, 1)
+        form.addRow("Size, quality", sizes)
+        return group
+
+    def _limits_group(self) -> QGroupBox:
+        group = QGroupBox("Limits")
+        form = self._form(group)
         self.concurrency_spin = QSpinBox()
         self.concurrency_spin.setRange(1, 16)
         self.concurrency_spin.setSuffix(" pictures at once")
@@ -321,19 +435,43 @@ class SettingsDialog(QDialog):
         self.budget_spin.setDecimals(2)
         self.budget_spin.setPrefix("$")
         self.budget_spin.setSingleStep(0.5)
+        self.budget_spin.setSuffix(" per book")
         self.budget_spin.setSpecialValueText("No limit")
-        self.lock_check = QCheckBox("Keep characters identical (draws a character sheet first)")
-        form.addRow("Engine", self.engine_combo)
-        pictures = QHBoxLayout()
-        pictures.addWidget(self.size_combo, 1)
-        pictures.addWidget(self.quality_combo, 1)
-        form.addRow("Picture size, quality", pictures)
+        self.lock_check = QCheckBox("Keep characters identical")
+        self.lock_check.setToolTip("Draws a character sheet first and shows it to every page")
         form.addRow("Concurrency", self.concurrency_spin)
-        form.addRow("Budget per book", self.budget_spin)
-        form.addRow("", self.lock_check)
+        form.addRow("Budget", self.budget_spin)
+        lock = QVBoxLayout()
+        lock.setSpacing(0)
+        lock.addWidget(self.lock_check)
+        lock.addWidget(self._note("A character sheet is drawn first."))
+        form.addRow("", lock)
         return group
 
     # --- values ------------------------------------------------------------------------
+
+    @property
+    def picture_engine(self) -> str:
+        """Where pictures come from: "offline" (the painter) or "openai" (a server)."""
+        return "offline" if self.painter_radio.isChecked() else "openai"
+
+    def set_picture_engine(self, engine: str) -> None:
+        radio = self.painter_radio if engine == "offline" else self.server_pictures_radio
+        radio.setChecked(True)
+        self.refresh_pictures()
+
+    def refresh_pictures(self) -> None:
+        """The picture server's fields are off, and say why, while the painter draws."""
+        painter = self.picture_engine == "offline"
+        for edit in (self.image_base_url_edit, self.image_model_edit):
+            edit.setEnabled(not painter)
+            edit.setToolTip(PAINTER_NOTE if painter else "")
+        self._pictures_form.setRowVisible(self.painter_note, painter)
+        self.refresh_warning()
+
+    @staticmethod
+    def _select(combo: QComboBox, value: str) -> None:
+        combo.setCurrentIndex(max(0, combo.findData(value)))
 
     def load(self) -> None:
         s = self.context.settings
@@ -341,13 +479,15 @@ class SettingsDialog(QDialog):
         self.text_model_edit.setText(s.text_model)
         self.image_base_url_edit.setText(s.image_base_url or "")
         self.image_model_edit.setText(s.image_model)
-        self.engine_combo.setCurrentIndex(max(0, self.engine_combo.findData(s.engine)))
+        self._select(self.engine_combo, s.engine)
+        self._select(self.format_combo, s.response_format)
+        self._select(self.route_combo, s.plan_mode)
         self.size_combo.setCurrentText(s.image_size)
         self.quality_combo.setCurrentText(s.image_quality)
         self.concurrency_spin.setValue(min(max(s.concurrency, 1), 16))
         self.budget_spin.setValue(s.budget_usd or 0.0)
         self.lock_check.setChecked(s.character_lock)
-        self.refresh_warning()
+        self.set_picture_engine(s.image_engine)
 
     def apply(self) -> None:
         """Write the form into the context's settings, save them, and keep the key."""
@@ -357,6 +497,9 @@ class SettingsDialog(QDialog):
         s.text_model = self.text_model_edit.text().strip() or DEFAULT_TEXT_MODEL
         s.image_model = self.image_model_edit.text().strip() or DEFAULT_IMAGE_MODEL
         s.engine = str(self.engine_combo.currentData())
+        s.image_engine = self.picture_engine
+        s.response_format = str(self.format_combo.currentData())
+        s.plan_mode = str(self.route_combo.currentData())
         s.image_size = self.size_combo.currentText().strip() or "1024x1024"
         s.image_quality = self.quality_combo.currentText()
         s.concurrency = self.concurrency_spin.value()
@@ -384,48 +527,65 @@ class SettingsDialog(QDialog):
     def current_key(self) -> str | None:
         return self.key_edit.text().strip() or self.context.api_key
 
+    def picture_url(self) -> str | None:
+        """The picture server in use: None with the painter or "same as the story"."""
+        if self.picture_engine == "offline":
+            return None
+        return self.image_base_url_edit.text().strip() or None
+
     def refresh_warning(self) -> None:
         warnings = [
             w
             for w in (
                 insecure_url_warning(self.base_url_edit.text().strip() or None),
-                insecure_url_warning(self.image_base_url_edit.text().strip() or None),
+                insecure_url_warning(self.picture_url()),
             )
             if w
         ]
         self.warning_label.setText("\n".join(dict.fromkeys(warnings)))
         self.warning_frame.setVisible(bool(warnings))
+        self._fit()
 
     # --- probing -----------------------------------------------------------------------
 
     async def test(self) -> Probe:
         """Ask the story server (and the picture server, when it is another) what they offer."""
-        self.probe_label.setText("Asking the server what it offers…")
+        self._say("Asking the server what it offers…")
         story_url = self.base_url_edit.text().strip() or None
-        picture_url = self.image_base_url_edit.text().strip() or None
+        picture_url = self.picture_url()
         probe = await check_connection(story_url, self.current_key())
         lines = [describe_probe(probe, self.text_model_edit.text().strip())]
         picture_model = self.image_model_edit.text().strip()
-        if picture_url and picture_url != story_url:
+        if self.picture_engine == "offline":
+            lines.append("Pictures: the offline painter, no server needed.")
+        elif picture_url and picture_url != story_url:
             picture = await check_connection(picture_url, self.current_key())
             lines.append("Picture server: " + describe_probe(picture, picture_model))
         elif probe.ok and probe.models and picture_model:
             found = "available" if picture_model in probe.models else "NOT in the list"
             lines.append(f"{picture_model} is {found}.")
-        self.probe_label.setText("\n".join(lines))
+        self._say("\n".join(lines))
         return probe
 
     async def find(self) -> list[Probe]:
-        self.probe_label.setText("Looking for servers on this computer…")
+        self._say("Looking for servers on this computer…")
         self.found = await find_local_servers(self.local_servers)
         self.found_combo.clear()
         for probe in self.found:
-            first = probe.models[0] if probe.models else "no models"
-            self.found_combo.addItem(f"{probe.name} at {probe.base_url} ({first})", probe.base_url)
+            words = [m for m in probe.models if not is_image_model(m)]
+            first = (words or list(probe.models) or ["no models"])[0]
+            port = urlsplit(probe.base_url).port
+            self.found_combo.addItem(f"{probe.name}, port {port}: {first}", probe.base_url)
+            self.found_combo.setItemData(
+                self.found_combo.count() - 1,
+                f"{probe.base_url} offers {', '.join(probe.models) or 'no models'}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
         self.found_combo.setVisible(bool(self.found))
         self.use_button.setVisible(bool(self.found))
+        self._story_form.setRowVisible(self._found_row, bool(self.found))
         ports = ", ".join(str(port) for port, _ in self.local_servers)
-        self.probe_label.setText(
+        self._say(
             f"Found {len(self.found)}: choose one and press Use."
             if self.found
             else f"No local server answered on ports {ports}. Start Ollama, LM Studio, "
@@ -434,17 +594,33 @@ class SettingsDialog(QDialog):
         return self.found
 
     def use_found(self) -> None:
+        """Take the chosen local server for the story; pictures come from the painter when
+        they would go to that server and it offers no picture model."""
         index = self.found_combo.currentIndex()
         if not 0 <= index < len(self.found):
             return
         probe = self.found[index]
         self.base_url_edit.setText(probe.base_url)
-        if probe.models:
-            self.text_model_edit.setText(probe.models[0])
+        text_models = [m for m in probe.models if not is_image_model(m)]
+        if text_models:
+            self.text_model_edit.setText(text_models[0])
         self.engine_combo.setCurrentIndex(self.engine_combo.findData("openai"))
-        self.probe_label.setText(
-            f"Using {probe.name}. Pictures still go to the picture server "
-            f"({self.image_base_url_edit.text() or 'the same server'})."
+        other = self.image_base_url_edit.text().strip()
+        if other and other.rstrip("/") != probe.base_url.rstrip("/"):
+            self.set_picture_engine(self.picture_engine)
+            where = "the offline painter" if self.picture_engine == "offline" else other
+            self._say(f"Using {probe.name}. Pictures still come from {where}.")
+            return
+        image_models = [m for m in probe.models if is_image_model(m)]
+        if not image_models:
+            self.set_picture_engine("offline")
+            self._say(f"Using {probe.name}. {NO_PICTURES}")
+            return
+        self.set_picture_engine("openai")
+        if self.image_model_edit.text().strip() not in image_models:
+            self.image_model_edit.setText(image_models[0])
+        self._say(
+            f"Using {probe.name}. It draws the pictures too ({self.image_model_edit.text()})."
         )
 
     @asyncSlot()
