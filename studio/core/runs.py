@@ -62,9 +62,13 @@ def apply_overrides(settings: GenerationSettings, overrides: Overrides) -> None:
 
 
 def engine_config(
-    settings: GenerationSettings, *, response_format: str | None = None
+    settings: GenerationSettings,
+    *,
+    response_format: str | None = None,
+    api_key: str | None = None,
 ) -> EngineConfig:
-    """The engines and endpoints a run of this book uses."""
+    """The engines and endpoints a run of this book uses (`api_key`: a key kept for
+    this session only; None looks in the environment and the keyring)."""
     return resolve(
         settings.engine,
         base_url=settings.base_url,
@@ -73,6 +77,7 @@ def engine_config(
         image_model=settings.image_model,
         image_engine=settings.image_engine,
         response_format=response_format,
+        api_key=api_key,
     )
 
 

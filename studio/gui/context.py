@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 
 from studio.core.book import GenerationSettings
-from studio.core.config import EngineConfig, resolve
+from studio.core.config import EngineConfig
 from studio.core.events import Event
 from studio.core.library import BookStore, Library
 from studio.core.pipeline import Pipeline, PipelineConfig
-from studio.core.runs import pipeline_config
+from studio.core.runs import engine_config, pipeline_config
 from studio.core.services import Services, open_services
 from studio.core.settings import AppSettings, FormatMemory, load_settings, save_settings
 
@@ -46,16 +46,9 @@ class AppContext:
 
     def engine_for(self, settings: GenerationSettings) -> EngineConfig:
         """The engines a book's settings call for, with this session's key and the
-        response format chosen in Settings (as `runs.engine_config`, plus the key)."""
-        return resolve(
-            settings.engine,
-            base_url=settings.base_url,
-            image_base_url=settings.image_base_url,
-            text_model=settings.text_model,
-            image_model=settings.image_model,
-            image_engine=settings.image_engine,
-            response_format=self.settings.response_format,
-            api_key=self.api_key,
+        response format chosen in Settings."""
+        return engine_config(
+            settings, response_format=self.settings.response_format, api_key=self.api_key
         )
 
     def limits_for(self, settings: GenerationSettings) -> PipelineConfig:

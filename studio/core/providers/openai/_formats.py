@@ -15,6 +15,8 @@ from typing import Any
 
 import openai
 
+from studio.core.providers.openai._errors import server_message
+
 _FORMAT_WORDS = (
     "response_format",
     "response format",
@@ -103,27 +105,13 @@ def response_format_param(
     return None
 
 
-def _message_of(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        for key in ("message", "error", "detail"):
-            value = body.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-            if isinstance(value, dict | list):
-                return str(value)
-    if isinstance(body, str) and body.strip():
-        return body.strip()
-    return exc.message
-
-
 def names_format(exc: BaseException) -> bool:
     """True when a 4xx/5xx answer says the response format is what it refuses."""
     if not isinstance(exc, openai.APIStatusError) or exc.status_code < 400:
         return False
     if exc.status_code in (401, 403, 404, 408, 429):
         return False
-    text = f"{exc.param or ''} {_message_of(exc)}".lower()
+    text = f"{exc.param or ''} {server_message(exc)}".lower()
     return any(word in text for word in _FORMAT_WORDS)
 
 
@@ -131,7 +119,7 @@ def names_token_cap(exc: BaseException, key: str) -> bool:
     """True when a 400/422 answer refuses the output-cap parameter `key` by name."""
     if not isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError):
         return False
-    text = f"{exc.param or ''} {_message_of(exc)}".lower()
+    text = f"{exc.param or ''} {server_message(exc)}".lower()
     return (key in text and "unsupported" in text) or (f"'{key}'" in text and "not" in text)
 
 
