@@ -30,7 +30,7 @@ from studio.core.config import (
 from studio.core.library import BookFileError, BookStore, Bundle, Library, StorageError
 from studio.core.pipeline import Outcome, PipelineConfig
 from studio.core.providers.base import ProviderError
-from studio.core.redact import install_redaction
+from studio.core.redact import install_redaction, install_terminal_text
 from studio.core.runs import (
     PLAN_MODES,
     RESPONSE_FORMATS,
@@ -41,6 +41,7 @@ from studio.core.runs import (
 )
 from studio.core.services import open_services
 from studio.core.settings import FormatMemory
+from studio.core.terminal import terminal_text
 from studio.progress import ProgressPrinter
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAILED_PAGES, EXIT_CANCELLED = 0, 1, 2, 3, 130
@@ -250,6 +251,7 @@ def run(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     install_redaction()
+    install_terminal_text()
     library = getattr(args, "sub_library", None) or args.library
     try:
         if args.smoke:
@@ -262,13 +264,13 @@ def run(argv: list[str] | None = None) -> int:
             return app_main(library)
         return _dispatch(args, Library(library))
     except CliError as err:
-        print(f"studio: {err}", file=sys.stderr)
+        print(f"studio: {terminal_text(err)}", file=sys.stderr)
         return err.code
     except ConfigError as err:
-        print(f"studio: {err}", file=sys.stderr)
+        print(f"studio: {terminal_text(err)}", file=sys.stderr)
         return EXIT_USAGE
     except (BookFileError, StorageError) as err:
-        print(f"studio: {err}", file=sys.stderr)
+        print(f"studio: {terminal_text(err)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("studio: interrupted.", file=sys.stderr)
@@ -276,7 +278,7 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as err:
         logging.getLogger("studio").debug("Unexpected error", exc_info=True)
         print(
-            f"studio: unexpected error: {type(err).__name__}: {err} "
+            f"studio: unexpected error: {type(err).__name__}: {terminal_text(err)} "
             "(run with --verbose for details)",
             file=sys.stderr,
         )
@@ -378,13 +380,14 @@ def _warn_about(config: EngineConfig) -> None:
         )
     elif config.offline_pictures:
         print(
-            f"Pictures come from the built-in offline painter; the story from {config.text_model}.",
+            "Pictures come from the built-in offline painter; the story from "
+            f"{terminal_text(config.text_model, one_line=True)}.",
             file=sys.stderr,
         )
     for url in {config.base_url, config.image_base_url}:
         warning = insecure_url_warning(url)
         if warning:
-            print(f"Warning: {warning}", file=sys.stderr)
+            print(f"Warning: {terminal_text(warning)}", file=sys.stderr)
 
 
 def _review(args: argparse.Namespace) -> int:
@@ -400,8 +403,9 @@ def _review(args: argparse.Namespace) -> int:
         bundle.save(book)
     for page in book.pages:
         note = f"  note: {page.review.notes}" if page.review.notes else ""
-        print(f"Page {page.number}: {page.review.state.value.replace('_', ' ')}{note}")
-    print(review_summary(book).text)
+        review = page.review.state.value.replace("_", " ")
+        print(terminal_text(f"Page {page.number}: {review}{note}"))
+    print(terminal_text(review_summary(book).text))
     return EXIT_OK
 
 
@@ -455,7 +459,7 @@ async def _regenerate_async(
                 page = await pipeline.regenerate_text(number, instruction)
             except ProviderError as err:
                 raise CliError(str(err)) from err
-            print(f"Page {number}: {page.text}", file=sys.stderr)
+            print(terminal_text(f"Page {number}: {page.text}"), file=sys.stderr)
             return EXIT_OK
         finished = await pipeline.regenerate_image(number, prompt)
         return EXIT_OK if finished.outcome == Outcome.COMPLETE else EXIT_FAILED_PAGES
@@ -550,11 +554,12 @@ def _check(path: Path, as_json: bool) -> int:
         print(json.dumps(report))
     else:
         state = "valid" if report["valid"] else "NOT valid"
+        title = terminal_text(report["title"], one_line=True)
         print(
-            f"{path}: {state}: {report['title']!r}, {report['texts_done']}/{report['pages']} pages written, {report['images_done']} pictures"
+            f"{terminal_text(path)}: {state}: {title!r}, {report['texts_done']}/{report['pages']} pages written, {report['images_done']} pictures"
         )
         for problem in report["problems"]:
-            print(f"  problem: {problem}")
+            print(f"  problem: {terminal_text(problem)}")
         if report["failed_pages"]:
             print(f"  failed pages: {', '.join(map(str, report['failed_pages']))}")
     return EXIT_OK if report["valid"] else EXIT_ERROR
@@ -570,7 +575,7 @@ def _export(args: argparse.Namespace) -> int:
     )
 
     def progress(done: int, total: int, label: str) -> None:
-        print(f"{done}/{total} {label}", file=sys.stderr, flush=True)
+        print(f"{done}/{total} {terminal_text(label, one_line=True)}", file=sys.stderr, flush=True)
 
     try:
         result = export_book_sync(bundle, book, options, progress=progress)
@@ -580,8 +585,8 @@ def _export(args: argparse.Namespace) -> int:
         print("Export cancelled.", file=sys.stderr)
         return EXIT_CANCELLED
     for warning in result.warnings:
-        print(f"Warning: {warning}", file=sys.stderr)
-    print(result.path)
+        print(f"Warning: {terminal_text(warning)}", file=sys.stderr)
+    print(terminal_text(result.path))
     return EXIT_OK
 
 
@@ -592,11 +597,12 @@ def _import(archive: Path, library: Library) -> int:
         bundle = import_archive(archive, library)
     except ArchiveRejected as err:
         raise CliError(f"Import refused: {err}") from err
-    print(bundle.path)
+    print(terminal_text(bundle.path))
     return EXIT_OK
 
 
 def _list(library: Library) -> int:
     for summary in library.summaries():
-        print(f"{summary.title}\t{summary.pages} pages\t{summary.state}\t{summary.bundle.path}")
+        fields = (summary.title, f"{summary.pages} pages", summary.state, summary.bundle.path)
+        print("\t".join(terminal_text(field, one_line=True) for field in fields))
     return EXIT_OK

@@ -1,4 +1,9 @@
-"""Progress on stderr: a live bar on a terminal, plain lines otherwise."""
+"""Progress on stderr: a live bar on a terminal, plain lines otherwise.
+
+Titles, reasons and server messages in the lines are untrusted: every line and
+the bar's waiting note go through `terminal_text`, so only the printer's own
+carriage returns and erase-line codes ever reach the terminal as controls.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from studio.core.events import (
     TitleReady,
     UsageUpdated,
 )
+from studio.core.terminal import terminal_text
 
 
 class ProgressPrinter:
@@ -38,6 +44,8 @@ class ProgressPrinter:
 
     def __call__(self, event: Event) -> None:
         line = self._line_for(event)
+        if line:
+            line = terminal_text(line)
         if self.live:
             if line:
                 self._clear_bar()
@@ -103,7 +111,7 @@ class ProgressPrinter:
             f"  failed {self.failed}  ${self.cost:.3f}  {elapsed:4.0f}s"
         )
         if self._waiting:
-            text += f"  ({self._waiting})"
+            text += f"  ({terminal_text(self._waiting, one_line=True)})"
         self.stream.write(text)
         self.stream.flush()
         self._bar_shown = True

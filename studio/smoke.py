@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.core.terminal import terminal_text
+
 PREMISE = "A shy lighthouse keeper and a curious whale become friends"
 PAGES = 3
 TIME_LIMIT = 120.0
@@ -90,7 +92,7 @@ def run_smoke(time_limit: float = TIME_LIMIT) -> int:
 
 def _say_failure(message: str) -> None:
     if sys.stderr is not None:
-        print(f"smoke FAILED: {message}", file=sys.stderr, flush=True)
+        print(f"smoke FAILED: {terminal_text(message)}", file=sys.stderr, flush=True)
 
 
 def _run(root: Path, time_limit: float) -> Report:

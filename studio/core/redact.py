@@ -1,9 +1,12 @@
-"""Scrub secrets from text that may reach a log, a message or a crash report."""
+"""Scrub secrets from text that may reach a log, a message or a crash report, and
+control sequences from log lines that reach a terminal."""
 
 from __future__ import annotations
 
 import logging
 import re
+
+from studio.core.terminal import terminal_text
 
 _PATTERNS = (
     (re.compile(r"(://)[^/\s:@]+:[^/\s@]+@"), r"\1***@"),  # user:password@ in URLs
@@ -43,3 +46,30 @@ def install_redaction(logger: logging.Logger | None = None) -> None:
     for handler in target.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+class TerminalTextFilter(logging.Filter):
+    """A logging filter that leaves each record's message and traceback printable text:
+    a server's words in a log line never reach the terminal as control sequences."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = terminal_text(message)
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = terminal_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = terminal_text(record.stack_info)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def install_terminal_text(logger: logging.Logger | None = None) -> None:
+    """Add `TerminalTextFilter` to every handler of `logger` (default: the root logger)."""
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        if not any(isinstance(f, TerminalTextFilter) for f in handler.filters):
+            handler.addFilter(TerminalTextFilter())

@@ -84,6 +84,7 @@ class Fault(StrEnum):
     NO_DATA = "no_data"  # {"data": []}
     SCHEMA_MISMATCH = "schema_mismatch"  # valid JSON, wrong shape
     NO_JSON_SCHEMA = "no_json_schema"  # 400 when response_format is json_schema
+    HOSTILE_MESSAGE = "hostile_message"  # 500 whose message carries terminal control sequences
 
 
 @dataclass
@@ -169,6 +170,10 @@ def oversized_png(side: int = 20000) -> bytes:
             _png_chunk(b"IEND", b""),
         ]
     )
+
+
+HOSTILE_MESSAGE = "\x1b]52;c;SGVsbG8=\x07Overloaded\x1b[2J\x9b31m server\r\u202eerror\u202c\x1b[0m"
+"""The message of `Fault.HOSTILE_MESSAGE`: clipboard write, clear screen, C1 CSI, CR, bidi."""
 
 
 def _error_body(message: str, kind: str, code: str | None) -> dict[str, Any]:
@@ -546,6 +551,8 @@ class FakeOpenAI:
             return self._status(
                 400, "response_format json_schema is not supported by this server.", None
             )
+        if fault is Fault.HOSTILE_MESSAGE:
+            return self._status(500, HOSTILE_MESSAGE, None)
         if fault is Fault.RESET:
             return await self._reset(request)
         if fault is Fault.HANG or (fault is Fault.STALL and not call.extra.get("stream")):
