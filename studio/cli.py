@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from studio.core.book import (
     ImageStatus,
     PlanStatus,
 )
+from studio.core.booklock import GenerationLock, set_process_label
 from studio.core.config import (
     ConfigError,
     EngineConfig,
@@ -27,7 +30,15 @@ from studio.core.config import (
     resolve,
     strip_credentials,
 )
-from studio.core.library import BookFileError, BookStore, Bundle, Library, StorageError
+from studio.core.library import (
+    BookBusyError,
+    BookFileError,
+    BookGoneError,
+    BookStore,
+    Bundle,
+    Library,
+    StorageError,
+)
 from studio.core.pipeline import Outcome, PipelineConfig
 from studio.core.providers.base import ProviderError
 from studio.core.redact import install_redaction, install_terminal_text
@@ -45,6 +56,10 @@ from studio.core.terminal import terminal_text
 from studio.progress import ProgressPrinter
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAILED_PAGES, EXIT_CANCELLED = 0, 1, 2, 3, 130
+EXIT_BUSY = 4
+"""Another run (a `studio` command or a window) is generating the book."""
+EXIT_DELETED = 5
+"""The book was deleted while it was being generated."""
 
 LOCK_HELP = (
     "draw a character sheet first and pass it as a reference with every page, for characters "
@@ -274,6 +289,12 @@ def run(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("studio: interrupted.", file=sys.stderr)
+    except BookBusyError as err:
+        print(f"studio: {terminal_text(err)}", file=sys.stderr)
+        return EXIT_BUSY
+    except BookGoneError as err:
+        print(f"studio: {terminal_text(err)}", file=sys.stderr)
+        return EXIT_DELETED
         return EXIT_CANCELLED
     except Exception as err:
         logging.getLogger("studio").debug("Unexpected error", exc_info=True)
@@ -292,6 +313,7 @@ def _dispatch(args: argparse.Namespace, library: Library) -> int:
     if command == "resume":
         return _resume(args)
     if command == "check":
+    set_process_label(f"studio {command}")
         return _check(args.bundle, args.json)
     if command == "export":
         return _export(args)
@@ -358,17 +380,33 @@ def _generate(args: argparse.Namespace, library: Library) -> int:
         plan_mode=args.plan_mode or "auto",
     )
     bundle = library.create(Book(settings=settings), name=args.premise)
-    return _run_book(bundle, config, pipeline_config(settings))
+    with _generating(bundle) as lock:
+        return _run_book(bundle, config, pipeline_config(settings), lock)
 
 
 def _resume(args: argparse.Namespace) -> int:
     bundle = Bundle(args.bundle)
-    book = bundle.load()
-    apply_overrides(book.settings, _overrides(args))
-    config = engine_config(book.settings, response_format=_response_format(args))
-    _warn_about(config)
-    bundle.save(book)
-    return _run_book(bundle, config, pipeline_config(book.settings))
+    with _generating(bundle) as lock:
+        book = bundle.update(lambda book: _apply(book, _overrides(args)))
+        config = engine_config(book.settings, response_format=_response_format(args))
+        _warn_about(config)
+        return _run_book(bundle, config, pipeline_config(book.settings), lock)
+
+
+def _apply(book: Book, overrides: Overrides) -> Book:
+    apply_overrides(book.settings, overrides)
+    return book
+
+
+@contextlib.contextmanager
+def _generating(bundle: Bundle) -> Iterator[GenerationLock]:
+    """Hold the book's generation lock from before its settings change to the run's end."""
+    lock = bundle.generation_lock()
+    lock.acquire()
+    try:
+        yield lock
+    finally:
+        lock.release()
 
 
 def _warn_about(config: EngineConfig) -> None:
@@ -399,8 +437,13 @@ def _review(args: argparse.Namespace) -> int:
     if args.page is not None:
         _require_page(book, args.page)
         state = ReviewState(args.state) if args.state else book.page(args.page).review.state
-        set_review(book, args.page, state, args.note)
-        bundle.save(book)
+
+        def note_on(saved: Book) -> Book:
+            _require_page(saved, args.page)
+            set_review(saved, args.page, state, args.note)
+            return saved
+
+        book = bundle.update(note_on)
     for page in book.pages:
         note = f"  note: {page.review.notes}" if page.review.notes else ""
         review = page.review.state.value.replace("_", " ")
@@ -421,22 +464,23 @@ def _regenerate(args: argparse.Namespace) -> int:
     from studio.core.review import instruction_from_note
 
     bundle = Bundle(args.bundle)
-    book = bundle.load()
-    _require_page(book, args.page)
-    page = book.page(args.page)
-    instruction = args.instruction
-    if args.with_note:
-        if not page.review.notes.strip():
-            raise CliError(f"Page {args.page} has no review note.", EXIT_USAGE)
-        instruction = " ".join(filter(None, [instruction, instruction_from_note(page)]))
-    apply_overrides(book.settings, _overrides(args))
-    config = engine_config(book.settings, response_format=_response_format(args))
-    _warn_about(config)
-    bundle.save(book)
-    prompt = None
-    if args.picture and instruction:
-        prompt = f"{image_request(book, page).prompt}\nChange: {instruction}"
-    code = asyncio.run(_regenerate_async(bundle, config, args.page, args.text, instruction, prompt))
+    _require_page(bundle.load(), args.page)
+    with _generating(bundle) as lock:
+        book = bundle.update(lambda book: _apply(book, _overrides(args)))
+        page = book.page(args.page)
+        instruction = args.instruction
+        if args.with_note:
+            if not page.review.notes.strip():
+                raise CliError(f"Page {args.page} has no review note.", EXIT_USAGE)
+            instruction = " ".join(filter(None, [instruction, instruction_from_note(page)]))
+        config = engine_config(book.settings, response_format=_response_format(args))
+        _warn_about(config)
+        prompt = None
+        if args.picture and instruction:
+            prompt = f"{image_request(book, page).prompt}\nChange: {instruction}"
+        code = asyncio.run(
+            _regenerate_async(bundle, config, args.page, args.text, instruction, prompt, lock)
+        )
     print(bundle.path)
     return code
 
@@ -450,9 +494,10 @@ async def _regenerate_async(
     prompt: str | None,
 ) -> int:
     async with open_services(config, formats=FormatMemory()) as services:
-        store = BookStore(bundle, bundle.load(), services.executor)
+        store = BookStore(bundle, bundle.load(), services.executor, held=lock)
         pipeline = services.pipeline(
             store, ProgressPrinter(1), pipeline_config(store.book.settings)
+    lock: GenerationLock,
         )
         if text:
             try:
@@ -465,8 +510,12 @@ async def _regenerate_async(
         return EXIT_OK if finished.outcome == Outcome.COMPLETE else EXIT_FAILED_PAGES
 
 
-def _run_book(bundle: Bundle, config: EngineConfig, pipeline_config: PipelineConfig) -> int:
-    outcome = asyncio.run(_run_async(bundle, config, pipeline_config))
+def _run_book(
+    bundle: Bundle, config: EngineConfig, pipeline_config: PipelineConfig, lock: GenerationLock
+) -> int:
+    outcome = asyncio.run(_run_async(bundle, config, pipeline_config, lock))
+    if outcome[0] is Outcome.DELETED:
+        return EXIT_DELETED
     print(bundle.path)
     return {
         Outcome.COMPLETE: EXIT_OK,
@@ -479,10 +528,10 @@ def _run_book(bundle: Bundle, config: EngineConfig, pipeline_config: PipelineCon
 
 
 async def _run_async(
-    bundle: Bundle, config: EngineConfig, pipeline_config: PipelineConfig
+    bundle: Bundle, config: EngineConfig, pipeline_config: PipelineConfig, lock: GenerationLock
 ) -> tuple[Outcome, str]:
     async with open_services(config, formats=FormatMemory()) as services:
-        store = BookStore(bundle, bundle.load(), services.executor)
+        store = BookStore(bundle, bundle.load(), services.executor, held=lock)
         printer = ProgressPrinter(store.book.settings.pages)
         pipeline = services.pipeline(store, printer, pipeline_config)
         task = asyncio.ensure_future(pipeline.run())

@@ -219,6 +219,9 @@ class UsageTotals(BaseModel):
 
 class Book(BaseModel):
     schema_version: int = SCHEMA_VERSION
+    revision: int = 0
+    """Counts the saves of this book; a writer that finds another number on disk than
+    the one it read merges its change with what is there."""
     id: str = Field(default_factory=lambda: uuid4().hex)
     title: str = ""
     settings: GenerationSettings

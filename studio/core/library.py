@@ -3,40 +3,50 @@
 A bundle holds `book.json` and `images/`. Every write goes to a temporary file
 beside its target, is flushed and fsynced, then renamed over the target, so a
 crash leaves either the old file or the new one, never half of one.
+
+Several writers may hold one book (a run, the window, `studio review`). Each
+saves under the book's write lock; `book.json` carries a revision, and a writer
+that finds another revision than the one it read merges its change on top of
+what is there (see `bookmerge`). A bundle that was deleted is never recreated.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import json
+import logging
 import os
 import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 from pydantic import ValidationError
 
-from studio.core.book import SCHEMA_VERSION, Book, ImageStatus, PlanStatus
+from studio.core.book import SCHEMA_VERSION, Book, ImageStatus, PlanStatus, now
+from studio.core.booklock import GenerationLock, gone_message, write_lock
+from studio.core.bookmerge import apply_into, merge
+from studio.core.safeio import UnsafeFileError, read_bounded
+from studio.core.storage_errors import BookBusyError as BookBusyError
+from studio.core.storage_errors import BookFileError as BookFileError
+from studio.core.storage_errors import BookGoneError as BookGoneError
+from studio.core.storage_errors import StorageError as StorageError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BUNDLE_SUFFIX = ".storybook"
 BOOK_FILE = "book.json"
 IMAGES_DIR = "images"
 MAX_BOOK_JSON_BYTES = 32 * 1024 * 1024
-
-
-class StorageError(Exception):
-    """Writing to the library failed. The message says why and what is intact."""
-
-
-class BookFileError(Exception):
-    """A book could not be read. The message names the file and the problem."""
 
 
 def default_library_dir() -> Path:
@@ -156,6 +166,15 @@ def parse_book(raw: bytes, source: Path) -> Book:
         ) from err
 
 
+def _revision_of(raw: bytes) -> int | None:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    value = data.get("revision", 0) if isinstance(data, dict) else None
+    return value if isinstance(value, int) else None
+
+
 def _clean_interrupted(book: Book) -> Book:
     """A picture still 'running' on disk was cut off by a crash: it is pending again."""
     for page in book.pages:
@@ -183,23 +202,82 @@ class Bundle:
             raise BookFileError(f"{self.book_file}: invalid picture file name {name!r}.")
         return self.images_dir / name
 
-    def load(self) -> Book:
+    def read(self) -> bytes:
+        """The bytes of `book.json`: a regular file under the size cap, read without blocking."""
         try:
-            raw = self.book_file.read_bytes()
+            return read_bounded(self.book_file, MAX_BOOK_JSON_BYTES)
         except FileNotFoundError as err:
             raise BookFileError(
                 f"{self.book_file}: the file is missing; this is not a book bundle."
             ) from err
+        except UnsafeFileError as err:
+            raise BookFileError(f"{self.book_file}: cannot be read as a book: {err}.") from err
         except OSError as err:
             raise BookFileError(f"{self.book_file}: cannot be read ({err.strerror}).") from err
-        return _clean_interrupted(parse_book(raw, self.book_file))
+
+    def load(self) -> Book:
+        return _clean_interrupted(parse_book(self.read(), self.book_file))
 
     def save(self, book: Book) -> None:
-        self.save_json(book.model_dump_json(indent=1).encode())
+        """Write `book` whole, as the first save of a new bundle. Later changes go
+        through `update` or `commit`, which merge with other writers."""
+        self._require_folder()
+        self.images_dir.mkdir(exist_ok=True)
+        atomic_write(self.book_file, book.model_dump_json(indent=1).encode())
 
-    def save_json(self, data: bytes) -> None:
-        self.images_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.book_file, data)
+    def _require_folder(self) -> None:
+        if not self.path.is_dir():
+            raise BookGoneError(gone_message(self.path))
+
+    def _read_current(self) -> bytes:
+        """`book.json` as it is on disk now; BookGoneError if its bundle was deleted."""
+        self._require_folder()
+        try:
+            return self.read()
+        except BookFileError:
+            self._require_folder()
+            raise
+
+    def update(self, change: Callable[[Book], T]) -> T:
+        """Apply `change` to the book as it is on disk now, under the write lock, and save.
+
+        For one-off writers (a review note, a rename): what others saved is kept.
+        """
+        with write_lock(self.path):
+            book = _clean_interrupted(parse_book(self._read_current(), self.book_file))
+            result = change(book)
+            book.revision += 1
+            book.updated_at = now()
+            self._write(book.model_dump(mode="json"))
+        return result
+
+    def commit(self, ours: dict[str, Any], base: dict[str, Any] | None) -> dict[str, Any]:
+        """Save `ours`, a writer's whole book that started from `base`; return what was written.
+
+        When the file on disk is still at `base`'s revision, `ours` is written as is.
+        Otherwise the two are merged, this writer's changes on top.
+        """
+        with write_lock(self.path):
+            raw = self._read_current()
+            revision = _revision_of(raw)
+            written = dict(ours)
+            if base is not None and revision != base.get("revision", 0):
+                theirs = parse_book(raw, self.book_file).model_dump(mode="json")
+                try:
+                    written = Book.model_validate(merge(base, ours, theirs)).model_dump(mode="json")
+                except ValidationError as err:
+                    log.warning("Could not merge with the book saved since: %s", err)
+            written["revision"] = (revision or 0) + 1
+            self._write(written)
+        return written
+
+    def _write(self, data: dict[str, Any]) -> None:
+        self._require_folder()
+        self.images_dir.mkdir(exist_ok=True)
+        atomic_write(self.book_file, json.dumps(data, indent=1, ensure_ascii=False).encode())
+
+    def generation_lock(self) -> GenerationLock:
+        return GenerationLock(self.path)
 
     def remove_stale_temp_files(self, older_than: float = 60.0) -> int:
         """Delete temporary files a killed process left behind; returns how many."""
@@ -219,36 +297,109 @@ class Bundle:
 
     def write_image(self, name: str, data: bytes) -> Path:
         target = self.image_path(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data)
+        self._require_folder()
+        target.parent.mkdir(exist_ok=True)
+        try:
+            atomic_write(target, data)
+        except StorageError:
+            self._require_folder()
+            raise
         return target
 
 
 class BookStore:
     """A loaded book and its bundle, saved off the event loop.
 
-    `save()` serializes on the loop (cheap) and writes in the executor. Saves
-    requested while one is running are coalesced into one more write.
+    `save()` snapshots the book on the loop (cheap) and writes in the executor.
+    Saves requested while one is running are coalesced into one more write,
+    whose snapshot is taken when it starts (after the changes the running one
+    brought in).
+    Changes another process saved meanwhile are merged in, and brought into
+    the live book in place (`bookmerge.apply_into`).
     """
 
-    def __init__(self, bundle: Bundle, book: Book, executor: Executor | None = None) -> None:
+    def __init__(
+        self,
+        bundle: Bundle,
+        book: Book,
+        executor: Executor | None = None,
+        *,
+        held: GenerationLock | None = None,
+    ) -> None:
+        """`held`: the book's generation lock, already taken by the caller, who releases it."""
         self.bundle = bundle
         self.book = book
         self._executor = executor
         self._lock = asyncio.Lock()
-        self._pending: bytes | None = None
+        self._dirty = False
+        self._base: dict[str, Any] = book.model_dump(mode="json")
+        """The book as this store last read or wrote it."""
+        self._generation: GenerationLock | None = held
+        self._generating = 1 if held is not None else 0
+
+    @property
+    def revision(self) -> int:
+        return int(self._base.get("revision") or 0)
 
     async def save(self) -> None:
-        from studio.core.book import now
-
         self.book.updated_at = now()
-        self._pending = self.book.model_dump_json(indent=1).encode()
+        self._dirty = True
         async with self._lock:
-            data, self._pending = self._pending, None
-            if data is None:
-                return
+            if not self._dirty:
+                return  # a save that started after this call wrote this change
+            self._dirty = False
+            ours = self.book.model_dump(mode="json")
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._executor, self.bundle.save_json, data)
+            written = await loop.run_in_executor(
+                self._executor, self.bundle.commit, ours, self._base
+            )
+            self._take(ours, written)
+
+    async def refresh(self) -> bool:
+        """Bring in what another process saved; True when the book changed.
+
+        Unsaved changes of this store are merged and saved; with none, nothing is written.
+        """
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            raw = await loop.run_in_executor(self._executor, self.bundle.read)
+            if _revision_of(raw) == self.revision:
+                return False
+            theirs = parse_book(raw, self.bundle.book_file).model_dump(mode="json")
+            ours = self.book.model_dump(mode="json")
+            if ours != self._base:
+                written = await loop.run_in_executor(
+                    self._executor, self.bundle.commit, ours, self._base
+                )
+                self._take(ours, written)
+            else:
+                self._take(ours, theirs)
+            return True
+
+    def _take(self, ours: dict[str, Any], written: dict[str, Any]) -> None:
+        if written != ours:
+            apply_into(self.book, ours, written)
+        self.book.revision = int(written.get("revision") or 0)
+        self._base = written
+
+    @contextlib.contextmanager
+    def generating(self) -> Iterator[None]:
+        """Hold the book's generation lock (shared by every run of this store).
+
+        Raises BookBusyError at once when another process or store holds it.
+        """
+        if self._generating == 0:
+            lock = self.bundle.generation_lock()
+            lock.acquire()
+            self._generation = lock
+        self._generating += 1
+        try:
+            yield
+        finally:
+            self._generating -= 1
+            if self._generating == 0 and self._generation is not None:
+                self._generation.release()
+                self._generation = None
 
     async def write_image(self, name: str, data: bytes) -> Path:
         loop = asyncio.get_running_loop()
@@ -344,9 +495,10 @@ class Library:
         return bundle
 
     def rename(self, bundle: Bundle, title: str) -> Bundle:
-        book = bundle.load()
-        book.title = title.strip() or book.title
-        bundle.save(book)
+        def retitle(book: Book) -> None:
+            book.title = title.strip() or book.title
+
+        bundle.update(retitle)
         return bundle
 
     def duplicate(self, bundle: Bundle) -> Bundle:
@@ -371,4 +523,5 @@ class Library:
     def delete(self, bundle: Bundle) -> None:
         if bundle.path.parent.resolve() != self.root.resolve():
             raise StorageError(f"{bundle.path} is not in the library {self.root}.")
-        shutil.rmtree(bundle.path)
+        with write_lock(bundle.path):
+            shutil.rmtree(bundle.path)

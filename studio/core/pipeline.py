@@ -56,7 +56,7 @@ from studio.core.events import (
     TitleReady,
     UsageUpdated,
 )
-from studio.core.library import BookStore, Bundle, StorageError
+from studio.core.library import BookGoneError, BookStore, Bundle, StorageError
 from studio.core.limits import AdaptiveLimiter, backoff_delay
 from studio.core.pricing import estimate_image_cost, estimate_text_cost
 from studio.core.prompting import image_request, sheet_prompt, story_beats
@@ -96,6 +96,8 @@ class Outcome(StrEnum):
     BUDGET = "budget"
     PLAN_FAILED = "plan_failed"
     STOPPED = "stopped"
+    DELETED = "deleted"
+    """The book was deleted while it was being generated; nothing more was saved."""
 
 
 @dataclass
@@ -169,8 +171,13 @@ class Pipeline:
     # --- running ---------------------------------------------------------------------
 
     async def run(self) -> RunFinished:
-        """Plan what is missing, illustrate what is not done, return how it ended."""
+        """Plan what is missing, illustrate what is not done, return how it ended.
 
+        Raises BookBusyError at once when another run holds the book."""
+        with self.store.generating():
+            return await self._run()
+
+    async def _run(self) -> RunFinished:
         async def body() -> None:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._executor, self.store.bundle.remove_stale_temp_files)
@@ -184,7 +191,10 @@ class Pipeline:
 
     async def regenerate_image(self, number: int, prompt: str | None = None) -> RunFinished:
         """Draw one page's picture again; the current one moves to its history."""
+        with self.store.generating():
+            return await self._regenerate_image(number, prompt)
 
+    async def _regenerate_image(self, number: int, prompt: str | None) -> RunFinished:
         async def body() -> None:
             self._start_image(number, prompt, force=True)
 
@@ -229,6 +239,10 @@ class Pipeline:
 
     async def regenerate_text(self, number: int, instruction: str = "") -> Page:
         """Rewrite one page's text (and scene); the old text moves to its history."""
+        with self.store.generating():
+            return await self._regenerate_text(number, instruction)
+
+    async def _regenerate_text(self, number: int, instruction: str) -> Page:
         book = self.book
         request = PageRewriteRequest(
             title=book.display_title,
@@ -254,6 +268,8 @@ class Pipeline:
                 page.image.status = ImageStatus.DONE if has_picture else ImageStatus.PENDING
         try:
             await self.store.save()
+        except BookGoneError as err:
+            outcome, message = Outcome.DELETED, str(err)
         except StorageError as err:
             outcome, message = Outcome.STOPPED, str(err)
         finished = RunFinished(outcome=outcome, message=message or self._describe(outcome))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -29,7 +31,7 @@ from qasync import asyncSlot
 from studio.core.book import Book, ImageStatus, ImageVersion, Page, ReviewState, TextVersion
 from studio.core.config import ConfigError
 from studio.core.events import BudgetReached, Event, RunFinished
-from studio.core.library import BookStore, StorageError
+from studio.core.library import BookFileError, BookStore, StorageError
 from studio.core.pipeline import Pipeline
 from studio.core.prompting import image_request
 from studio.core.providers.base import ProviderError
@@ -38,7 +40,22 @@ from studio.gui.context import AppContext
 
 log = logging.getLogger(__name__)
 
-SAVE_DELAY_MS = 400
+SAVE_DELAY_MS = 30
+"""A committed edit is written this soon (edits made within it are written together)."""
+WATCH_INTERVAL_MS = 1000
+"""How often the open book's file is looked at for changes another process saved."""
+
+
+_UNSEEN = (-1, -1, -1)
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells one version of a file from the next (it is replaced whole on every save)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
 
 
 def _index_of(items: list[Any], item: object) -> int | None:
@@ -187,6 +204,8 @@ class BookDocument(QObject):
     """A pipeline event of a rewrite or redraw this document started."""
     failed = Signal(str)
     """Something the person asked for did not work; the text says why."""
+    reloaded = Signal()
+    """Another process saved changes to the open book; they are in `book` now."""
 
     def __init__(self, context: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -198,6 +217,10 @@ class BookDocument(QObject):
         self._save_timer.timeout.connect(self._save_from_timer)
         self._save_task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[object]] = set()
+        self._watch = QTimer(self, interval=WATCH_INTERVAL_MS)
+        self._watch.timeout.connect(self._look_at_disk)
+        self._watch_task: asyncio.Task[None] | None = None
+        self._seen: tuple[int, int, int] | None = _UNSEEN
 
     @property
     def book(self) -> Book | None:
@@ -212,6 +235,44 @@ class BookDocument(QObject):
         self.undo_stack.clear()
         self.busy.clear()
         self.store = store
+        self._seen = _UNSEEN
+        if store is None:
+            self._watch.stop()
+        else:
+            self._watch.start()
+
+    # --- changes saved by another process ---
+
+    def _look_at_disk(self) -> None:
+        if self.store is None or (self._watch_task is not None and not self._watch_task.done()):
+            return
+        self._watch_task = asyncio.ensure_future(self.look_at_disk())
+
+    async def look_at_disk(self) -> bool:
+        """Show what another process saved to the open book; True if anything changed."""
+        store = self.store
+        if store is None or self.save_pending:
+            return False
+        loop = asyncio.get_running_loop()
+        stamp = await loop.run_in_executor(self._context.executor, _stamp, store.bundle.book_file)
+        if stamp == self._seen or store is not self.store:
+            return False
+        self._seen = stamp
+        if stamp is None:
+            self._watch.stop()
+            self.failed.emit(
+                f"{store.bundle.path.name} was deleted or moved; "
+                "what is shown here is no longer saved."
+            )
+            return False
+        try:
+            changed = await store.refresh()
+        except (BookFileError, StorageError) as err:
+            log.warning("Could not read the changes saved to the book: %s", err)
+            return False
+        if changed and store is self.store:
+            self.reloaded.emit()
+        return changed
 
     # --- saving ---
 

@@ -82,7 +82,7 @@ from studio.core.events import (
     TitleReady,
     UsageUpdated,
 )
-from studio.core.library import BookStore, Bundle
+from studio.core.library import BookBusyError, BookStore, Bundle
 from studio.gui.context import AppContext
 from studio.gui.icons import bind_icon, icon
 from studio.gui.images import ImageLoadError, decode_image_bytes, load_qimage
@@ -633,6 +633,9 @@ class GenerationView(QWidget):
         self._set_running(True)
         try:
             finished: RunFinished | None = await asyncio.shield(self._run_task)
+        except BookBusyError as err:
+            self.status_label.setText(str(err))
+            raise
         except asyncio.CancelledError:
             if not self._run_task.done():
                 self._cancel_run()
