@@ -10,6 +10,8 @@ import asyncio
 
 from PySide6.QtWidgets import QDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
+from studio.gui.plain import make_plain, make_plain_input, plain_window_title
+
 
 async def dialog_result(dialog: QDialog) -> int:
     """Open `dialog` window-modal and wait until it closes; returns its result code.
@@ -41,11 +43,13 @@ async def confirm(
     destructive: bool = False,
     informative: str = "",
 ) -> bool:
-    """Ask a yes/no question; True when the person accepts."""
+    """Ask a yes/no question; True when the person accepts. `text` and `informative`
+    are shown as plain text: they may quote a title."""
     box = QMessageBox(parent)
-    box.setWindowTitle(title)
+    box.setWindowTitle(plain_window_title(title))
     box.setText(text)
     box.setInformativeText(informative)
+    make_plain(box)
     box.setIcon(QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question)
     accept = box.addButton(
         accept_label,
@@ -65,8 +69,9 @@ async def confirm(
 async def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
     """Ask for one line of text; None when cancelled."""
     dialog = QInputDialog(parent)
-    dialog.setWindowTitle(title)
+    dialog.setWindowTitle(plain_window_title(title))
     dialog.setLabelText(label)
+    make_plain_input(dialog)
     dialog.setTextValue(text)
     dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
     dialog.resize(420, dialog.sizeHint().height())

@@ -46,6 +46,7 @@ from studio.core.prompting import image_request
 from studio.core.review import instruction_from_note
 from studio.gui.context import AppContext
 from studio.gui.editing import BookDocument, PagePanel
+from studio.gui.plain import plain_window_title
 from studio.gui.reader import MUTED, ImageCache, ReaderView, TaskSet, book_family
 from studio.gui.review import ReviewPanel
 from studio.gui.versions import VersionsPanel
@@ -513,7 +514,7 @@ class BookView(QWidget):
         else:
             count = len(book.pages) or book.settings.pages
             self.subtitle_label.setText(f"{count} pages · for ages {book.settings.audience_age}")
-        self.setWindowTitle(book.display_title if book else "Story Studio")
+        self.setWindowTitle(plain_window_title(book.display_title) if book else "Story Studio")
 
     def _refresh_page(self, number: int | None) -> None:
         book = self.book
@@ -609,7 +610,8 @@ class BookView(QWidget):
             self._full_screen = True
             self.reader.setParent(None)
             self.reader.setWindowFlag(Qt.WindowType.Window, True)
-            self.reader.setWindowTitle(self.book.display_title if self.book else "Story Studio")
+            title = plain_window_title(self.book.display_title) if self.book else "Story Studio"
+            self.reader.setWindowTitle(title)
             self.reader.leave_requested.connect(self._leave_full_screen)
             self.reader.showFullScreen()
             self.reader.activateWindow()

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from studio.core.config import ConfigError
-from studio.core.library import BookFileError, StorageError
+from studio.core.library import BookBusyError, BookFileError, BookGoneError, StorageError
 from studio.core.providers.base import AuthError, ProviderError
+from studio.gui.plain import make_plain, plain_window_title, set_informative
 
 log = logging.getLogger("studio.gui")
 
@@ -37,6 +38,10 @@ def describe(error: BaseException) -> tuple[str, str]:
         return "The server had a problem", str(error)
     if isinstance(error, BookFileError):
         return "The book cannot be read", str(error)
+    if isinstance(error, BookBusyError):
+        return "The book is in use", str(error)
+    if isinstance(error, BookGoneError):
+        return "The book was deleted", str(error)
     if isinstance(error, StorageError):
         return "Could not save", f"{error}\n\nFree some space or choose another library folder."
     if isinstance(error, ConnectionError | TimeoutError):
@@ -110,13 +115,13 @@ class ErrorReporter(QObject):
     def _show(self, title: str, message: str) -> None:
         if self._box is not None and self._box.isVisible():
             self._count += 1
-            self._box.setInformativeText(f"{self._count} more problems happened since.")
+            set_informative(self._box, f"{self._count} more problems happened since.")
             return
         self._count = 0
         box = QMessageBox(self._parent_window())
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(title)
-        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setWindowTitle(plain_window_title(title))
+        make_plain(box)
         box.setText(message)
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         box.finished.connect(box.deleteLater)

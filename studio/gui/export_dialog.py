@@ -43,6 +43,7 @@ from studio.export import (
     export_book,
 )
 from studio.export.common import book_slug
+from studio.gui.plain import plain_window_title
 
 FORMAT_LABELS = {
     "pdf": "PDF document",
@@ -89,7 +90,7 @@ class ExportDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Export “{book.display_title}”")
+        self.setWindowTitle(plain_window_title(f"Export “{book.display_title}”"))
         self.setObjectName("export_dialog")
         self.setMinimumWidth(640)
         self._bundle = bundle

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 
 from PySide6.QtCore import Qt
@@ -126,6 +127,7 @@ class NewBookDialog(QDialog):
         form.addRow("Story model", self.text_model_combo)
         form.addRow("Picture model", self.image_model_combo)
         self.endpoint_label = QLabel()
+        self.endpoint_label.setTextFormat(Qt.TextFormat.PlainText)  # the address is untrusted
         self.endpoint_label.setProperty("role", "muted")
         self.endpoint_label.setWordWrap(True)
         form.addRow("", self.endpoint_label)
@@ -247,7 +249,7 @@ class NewBookDialog(QDialog):
         else:
             text = (
                 f"<b>About ${cost:.2f}</b> for the story and {pages} pictures "
-                f"({s.image_size}, {s.image_quality} quality)."
+                f"({html.escape(s.image_size)}, {html.escape(s.image_quality)} quality)."
             )
         if s.budget_usd is not None and cost > s.budget_usd:
             text += f" <b>Above your budget of ${s.budget_usd:.2f}</b>: the run stops there."

@@ -239,6 +239,7 @@ class SettingsDialog(QDialog):
         columns.addLayout(self._column(self._pictures_group(), self._limits_group()), 1)
         layout.addLayout(columns)
         self.warning_label = QLabel()
+        self.warning_label.setTextFormat(Qt.TextFormat.PlainText)  # quotes the addresses
         self.warning_label.setWordWrap(True)
         self.warning_frame = self._frame("warning", self.warning_label)
         layout.addWidget(self.warning_frame)
@@ -300,6 +301,7 @@ class SettingsDialog(QDialog):
     @staticmethod
     def _note(text: str = "") -> QLabel:
         label = QLabel(text)
+        label.setTextFormat(Qt.TextFormat.PlainText)  # what a server or the keyring said
         label.setWordWrap(True)
         label.setProperty("role", "muted")
         return label
