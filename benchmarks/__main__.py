@@ -30,12 +30,14 @@ NAMES = (
     "startup",
     "rate_limit",
     "real_model",
+    "edits",
 )
 
 
 def _runners(preset: Preset) -> dict[str, Callable[[], Outcome]]:
     from benchmarks import (
         big_book,
+        edits,
         first_page,
         rate_limit,
         real_model,
@@ -54,6 +56,7 @@ def _runners(preset: Preset) -> dict[str, Callable[[], Outcome]]:
         "startup": lambda: startup.run(preset),
         "rate_limit": lambda: rate_limit.run(preset),
         "real_model": lambda: real_model.run(preset),
+        "edits": lambda: edits.run(preset),
     }
 
 

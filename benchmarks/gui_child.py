@@ -9,6 +9,7 @@ Modes:
   book    open a big book in the BookView (the reader of the main window), page through
   cards   show a big book's cards in the GenerationView (every thumbnail loaded)
   window  start the studio as `studio` does and stop when its main window is shown
+  edit    commit edits to a page's words in the BookView; time until each is on disk
 """
 
 from __future__ import annotations
@@ -384,6 +385,59 @@ def window() -> None:
     main()
 
 
+# --- edit --------------------------------------------------------------------------------
+
+
+async def edit(args: dict[str, Any]) -> dict[str, Any]:
+    """Commit `edits` edits to page words; time from each commit until it is on disk."""
+    from studio.core.book import Book, GenerationSettings, Page, PlanStatus
+    from studio.core.library import Library, atomic_write
+    from studio.core.services import make_executor
+    from studio.gui.book_view import BookView
+
+    executor = make_executor()
+    root = Path(tempfile.mkdtemp(prefix="studio-bench-edit-"))
+    pages = int(args.get("pages", 40))
+    words = "The little fox looked up at the dark sky and counted every star she could see. "
+    book = Book(
+        title="Edits",
+        settings=GenerationSettings(premise="a fox counts stars", pages=pages, engine="offline"),
+        plan_status=PlanStatus.DONE,
+        pages=[Page(number=n, text=words * 3, scene="A fox under stars.") for n in range(1, 41)][
+            :pages
+        ],
+    )
+    bundle = Library(root).create(book)
+    context = _context(root, executor)
+    view = BookView(context)
+    view.resize(1280, 900)
+    view.show()
+    await view.open_book(bundle)
+    await asyncio.sleep(0.2)
+    saved = asyncio.Event()
+    view.document.saved.connect(saved.set)
+    latencies: list[float] = []
+    for i in range(int(args.get("edits", 30))):
+        text = f"Edit number {i}: the fox counted {i} stars."
+        saved.clear()
+        started = time.perf_counter()
+        view.document.edit_text(1 + i % pages, text)
+        await asyncio.wait_for(saved.wait(), 10)
+        latencies.append((time.perf_counter() - started) * 1000)
+        if text not in bundle.book_file.read_text(encoding="utf-8"):
+            raise AssertionError("the saved signal came before the edit was on disk")
+        await asyncio.sleep(0.05)
+    data = bundle.book_file.read_bytes()
+    bare: list[float] = []
+    for _ in range(10):
+        started = time.perf_counter()
+        atomic_write(root / "copy.json", data)
+        bare.append((time.perf_counter() - started) * 1000)
+    await view.close_book()
+    executor.shutdown(wait=True, cancel_futures=True)
+    return {"latency_ms": latencies, "bare_write_ms": bare, "book_json_bytes": len(data)}
+
+
 def main() -> None:
     mode = sys.argv[1]
     if mode == "window":
@@ -395,7 +449,7 @@ def main() -> None:
 
     app = QApplication([])
     app.setQuitOnLastWindowClosed(False)
-    job = {"smooth": smooth, "book": book, "cards": cards}[mode]
+    job = {"smooth": smooth, "book": book, "cards": cards, "edit": edit}[mode]
     result: dict[str, Any] = qasync.run(job(args))
     print(json.dumps(result), flush=True)
     os._exit(0)

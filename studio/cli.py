@@ -38,6 +38,7 @@ from studio.core.library import (
     Bundle,
     Library,
     StorageError,
+    read_picture_file,
 )
 from studio.core.pipeline import Outcome, PipelineConfig
 from studio.core.providers.base import ProviderError
@@ -162,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="studio",
         description="Story Studio: write and illustrate picture books. With no command, opens the window.",
+        epilog=(
+            "exit codes: 0 done; 1 an error (the message says which); 2 bad arguments, "
+            "settings or key; 3 saved with failed pages (resume retries them); 4 another run "
+            "is generating the book; 5 the book was deleted during the run; 130 cancelled"
+        ),
     )
     parser.add_argument("--version", action="version", version=f"Story Studio {__version__}")
     parser.add_argument(
@@ -284,17 +290,17 @@ def run(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"studio: {terminal_text(err)}", file=sys.stderr)
         return EXIT_USAGE
-    except (BookFileError, StorageError) as err:
-        print(f"studio: {terminal_text(err)}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("studio: interrupted.", file=sys.stderr)
     except BookBusyError as err:
         print(f"studio: {terminal_text(err)}", file=sys.stderr)
         return EXIT_BUSY
     except BookGoneError as err:
         print(f"studio: {terminal_text(err)}", file=sys.stderr)
         return EXIT_DELETED
+    except (BookFileError, StorageError) as err:
+        print(f"studio: {terminal_text(err)}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("studio: interrupted.", file=sys.stderr)
         return EXIT_CANCELLED
     except Exception as err:
         logging.getLogger("studio").debug("Unexpected error", exc_info=True)
@@ -308,12 +314,12 @@ def run(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, library: Library) -> int:
     command: str = args.command
+    set_process_label(f"studio {command}")
     if command == "generate":
         return _generate(args, library)
     if command == "resume":
         return _resume(args)
     if command == "check":
-    set_process_label(f"studio {command}")
         return _check(args.bundle, args.json)
     if command == "export":
         return _export(args)
@@ -492,12 +498,12 @@ async def _regenerate_async(
     text: bool,
     instruction: str,
     prompt: str | None,
+    lock: GenerationLock,
 ) -> int:
     async with open_services(config, formats=FormatMemory()) as services:
         store = BookStore(bundle, bundle.load(), services.executor, held=lock)
         pipeline = services.pipeline(
             store, ProgressPrinter(1), pipeline_config(store.book.settings)
-    lock: GenerationLock,
         )
         if text:
             try:
@@ -587,7 +593,7 @@ def check_bundle(path: Path) -> dict[str, Any]:
             continue
         for name in (current.original, current.display, current.thumbnail):
             try:
-                decode(bundle.image_path(name).read_bytes()).close()
+                decode(read_picture_file(bundle.image_path(name))).close()
             except (OSError, ImageRejected, BookFileError) as err:
                 report["problems"].append(f"Page {page.number}: {name}: {err}")
                 break

@@ -47,6 +47,8 @@ BUNDLE_SUFFIX = ".storybook"
 BOOK_FILE = "book.json"
 IMAGES_DIR = "images"
 MAX_BOOK_JSON_BYTES = 32 * 1024 * 1024
+MAX_PICTURE_FILE_BYTES = 128 * 1024 * 1024
+"""No picture the studio writes comes near this; a file past it is not read."""
 
 
 def default_library_dir() -> Path:
@@ -305,6 +307,13 @@ class Bundle:
             self._require_folder()
             raise
         return target
+
+
+def read_picture_file(path: Path) -> bytes:
+    """A picture file's bytes: a regular file under the cap, read without blocking.
+
+    Raises OSError (UnsafeFileError for a FIFO, a device or an oversized file)."""
+    return read_bounded(path, MAX_PICTURE_FILE_BYTES)
 
 
 class BookStore:

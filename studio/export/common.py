@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from studio.core import imaging
 from studio.core.book import Book, ImageStatus, Page
-from studio.core.library import BUNDLE_SUFFIX, BookFileError, Bundle, slugify
+from studio.core.library import BUNDLE_SUFFIX, BookFileError, Bundle, read_picture_file, slugify
 
 Progress = Callable[[int, int, str], None]
 APP_LINE = "Illustrated with Story Studio"
@@ -63,7 +63,7 @@ def load_picture(job: Job, page: Page, rendition: str) -> Picture | None:
         job.warn(_missing_reason(page))
         return None
     try:
-        data = job.bundle.image_path(getattr(current, rendition)).read_bytes()
+        data = read_picture_file(job.bundle.image_path(getattr(current, rendition)))
         return Picture(data, imaging.inspect(data))
     except (OSError, BookFileError) as err:
         job.warn(

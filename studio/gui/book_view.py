@@ -98,8 +98,8 @@ class BookView(QWidget):
         self.document.event_emitted.connect(self.apply_event)
         self.document.page_updated.connect(self._page_updated)
         self.document.failed.connect(self.show_notice)
-        self.document.busy_changed.connect(self._busy_changed)
         self.document.reloaded.connect(self._reloaded)
+        self.document.busy_changed.connect(self._busy_changed)
         self.document.saved.connect(self._saved)
 
         self.reader = ReaderView(self._cache, self._tasks)
@@ -541,13 +541,13 @@ class BookView(QWidget):
         self.save_label.setText("Saving…")
         self.book_changed.emit()
 
-    def _saved(self) -> None:
     def _reloaded(self) -> None:
         """Changes another process saved (a review, a run, an edit) are shown."""
         self._show_title()
         self._refresh_page(None)
         self.book_changed.emit()
 
+    def _saved(self) -> None:
         if not self.document.save_pending:
             self.save_label.setText("All changes saved")
 

@@ -488,6 +488,8 @@ class GenerationView(QWidget):
     event_received = Signal(object)
     run_finished = Signal(object)
     running_changed = Signal(bool)
+    refused = Signal(str)
+    """The run did not start: another process or run holds the book (the text says which)."""
     open_book_requested = Signal(object)
     library_requested = Signal()
 
@@ -635,7 +637,8 @@ class GenerationView(QWidget):
             finished: RunFinished | None = await asyncio.shield(self._run_task)
         except BookBusyError as err:
             self.status_label.setText(str(err))
-            raise
+            self.refused.emit(str(err))
+            return None
         except asyncio.CancelledError:
             if not self._run_task.done():
                 self._cancel_run()

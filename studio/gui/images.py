@@ -16,6 +16,8 @@ from typing import Protocol
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QPixmap
 
+from studio.core.library import read_picture_file
+
 
 class HasExecutor(Protocol):
     executor: Executor
@@ -37,7 +39,13 @@ def _scaled(image: QImage, max_size: QSize | None) -> QImage:
 
 def read_qimage(path: Path, max_size: QSize | None = None) -> QImage:
     """Decode and scale a picture file. Blocking: call it in the executor."""
-    image = QImage(str(path))
+    try:
+        data = read_picture_file(path)
+    except FileNotFoundError:
+        raise
+    except OSError as err:
+        raise ImageLoadError(f"{path.name} could not be read: {err}.") from err
+    image = QImage.fromData(data)
     if image.isNull():
         raise ImageLoadError(f"{path.name} could not be read as a picture.")
     return _scaled(image, max_size)

@@ -35,7 +35,6 @@ from studio.gui.generation_view import GenerationView
 from studio.gui.icons import app_icon, bind_icon, icon
 from studio.gui.library_view import LibraryView
 from studio.gui.new_book import OFFLINE, ask_new_book, default_engine
-from studio.gui.plain import plain_window_title
 from studio.gui.settings_dialog import edit_settings
 from studio.gui.theme import SPACING, current_theme
 
@@ -266,6 +265,7 @@ class MainWindow(QMainWindow):
         gen = self.generation_view
         gen.open_book_requested.connect(self.on_open_book)
         gen.run_finished.connect(self._run_finished)
+        gen.refused.connect(self._tell_book_in_use)
         gen.running_changed.connect(self._update_actions)
         gen.event_received.connect(self._forward_event)
 
@@ -343,7 +343,7 @@ class MainWindow(QMainWindow):
 
     async def generate(self, store: BookStore) -> RunFinished | None:
         self.pages.setCurrentWidget(self.generation_view)
-        self.setWindowTitle(plain_window_title(f"{store.book.display_title} — Story Studio"))
+        self.setWindowTitle(f"{store.book.display_title} — Story Studio")
         task = self.generation_view.start(store)
         self._update_actions()
         try:
@@ -352,6 +352,16 @@ class MainWindow(QMainWindow):
             self._update_actions()
             if not self._closing:
                 self.schedule_library_refresh()
+
+    def _tell_book_in_use(self, message: str) -> None:
+        """Another run holds the book: say who, without stopping the window."""
+        self.statusBar().showMessage(message, 8000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "The book is in use", "", parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the message quotes a file name
+        box.setText(message)
+        box.setObjectName("book-in-use")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     async def open_book(self, bundle: Bundle) -> None:
         """Show a saved book: in the book view when it is available, else as page cards."""
@@ -370,7 +380,7 @@ class MainWindow(QMainWindow):
             self.generation_view.show_book(BookStore(bundle, book, self.context.executor))
             self.pages.setCurrentWidget(self.generation_view)
             await self.generation_view.drain()
-        self.setWindowTitle(plain_window_title(f"{self._title_of(bundle)} — Story Studio"))
+        self.setWindowTitle(f"{self._title_of(bundle)} — Story Studio")
 
     def _title_of(self, bundle: Bundle) -> str:
         summary = next((s for s in self.library_view.model.summaries if s.bundle == bundle), None)

@@ -16,7 +16,17 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QEvent,
+    QObject,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -46,7 +56,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.book import Book, ImageStatus, Page, ReviewState
-from studio.core.library import BookFileError, Bundle
+from studio.core.library import BookFileError, Bundle, read_picture_file
 from studio.resources import font_path
 
 log = logging.getLogger(__name__)
@@ -129,7 +139,12 @@ class TaskSet:
 
 def read_qimage(path: str, max_edge: int) -> QImage:
     """Read a picture file as a QImage no larger than `max_edge`. Runs in a worker thread."""
-    reader = QImageReader(path)
+    try:
+        data = QByteArray(read_picture_file(Path(path)))
+    except OSError:
+        return QImage()
+    buffer = QBuffer(data)
+    reader = QImageReader(buffer)
     reader.setAutoTransform(True)
     size = reader.size()
     if size.isValid() and max(size.width(), size.height()) > max_edge:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import random
 import subprocess
@@ -36,6 +37,7 @@ FAST = PipelineConfig(
     concurrency=2, call_timeout=5.0, backoff_base=0.01, max_attempts=3, max_rate_limited=4
 )
 SEEDS = int(os.environ.get("RELIABILITY_WRITER_SEEDS", "24"))
+"""Interleavings run (RELIABILITY_WRITER_STATS=FILE appends what each one did to FILE)."""
 
 
 @pytest.fixture(autouse=True)
@@ -171,6 +173,13 @@ async def test_random_interleavings_lose_nothing(
 ) -> None:
     bundle, seen = await _interleave(tmp_path / "library", fake_openai, seed)
     _judge(bundle, seen)
+    if stats := os.environ.get("RELIABILITY_WRITER_STATS"):
+        _record(Path(stats), seen)
+
+
+def _record(path: Path, seen: Interleaving) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(dataclasses.asdict(seen)) + "\n")
 
 
 async def test_a_window_edit_during_a_run_keeps_the_runs_pictures(
@@ -182,7 +191,9 @@ async def test_a_window_edit_during_a_run_keeps_the_runs_pictures(
     async with open_services(engine) as services:
         store = BookStore(bundle, bundle.load(), services.executor)
         run = asyncio.ensure_future(services.pipeline(store, None, FAST).run())
-        while not any(p.is_done for p in bundle.load().pages):
+        for _ in range(3000):  # until the first picture is saved
+            if any(p.is_done for p in bundle.load().pages):
+                break
             await asyncio.sleep(0.02)
         window = BookStore(bundle, bundle.load(), services.executor)
         window.book.page(4).text = "The window's words."
@@ -255,7 +266,7 @@ def test_cli_second_run_is_refused_and_a_review_during_a_run_is_kept(tmp_path: P
             assert review.code == 0, review.stderr
             assert generate.poll() is None, "the run ended before the checks were made"
             server.server.image_latency = 0.0
-            out, err = generate.communicate(timeout=120)
+            _, err = generate.communicate(timeout=120)
         finally:
             generate.kill()
             generate.wait()
@@ -281,7 +292,7 @@ def test_cli_run_stops_when_its_book_is_deleted(tmp_path: Path) -> None:
             bundle = _first_bundle(library)
             assert bundle is not None
             Library(library).delete(Bundle(bundle))
-            out, err = generate.communicate(timeout=120)
+            _, err = generate.communicate(timeout=120)
         finally:
             generate.kill()
             generate.wait()
