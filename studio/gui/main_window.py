@@ -35,6 +35,7 @@ from studio.gui.generation_view import GenerationView
 from studio.gui.icons import app_icon, bind_icon, icon
 from studio.gui.library_view import LibraryView
 from studio.gui.new_book import OFFLINE, ask_new_book, default_engine
+from studio.gui.plain import plain_window_title
 from studio.gui.settings_dialog import edit_settings
 from studio.gui.theme import SPACING, current_theme
 
@@ -343,7 +344,7 @@ class MainWindow(QMainWindow):
 
     async def generate(self, store: BookStore) -> RunFinished | None:
         self.pages.setCurrentWidget(self.generation_view)
-        self.setWindowTitle(f"{store.book.display_title} — Story Studio")
+        self.setWindowTitle(plain_window_title(f"{store.book.display_title} — Story Studio"))
         task = self.generation_view.start(store)
         self._update_actions()
         try:
@@ -380,7 +381,7 @@ class MainWindow(QMainWindow):
             self.generation_view.show_book(BookStore(bundle, book, self.context.executor))
             self.pages.setCurrentWidget(self.generation_view)
             await self.generation_view.drain()
-        self.setWindowTitle(f"{self._title_of(bundle)} — Story Studio")
+        self.setWindowTitle(plain_window_title(f"{self._title_of(bundle)} — Story Studio"))
 
     def _title_of(self, bundle: Bundle) -> str:
         summary = next((s for s in self.library_view.model.summaries if s.bundle == bundle), None)
