@@ -47,6 +47,7 @@ from studio.core.library import (
     parse_book,
     slugify,
 )
+from studio.core.safeio import file_kind
 
 ARCHIVE_SUFFIX = BUNDLE_SUFFIX + ".zip"
 MAX_ENTRIES = 2000
@@ -182,7 +183,7 @@ def import_archive(archive: Path, library: Library) -> Bundle:
     Raises ArchiveRejected (naming the problem) when anything in it is unsafe,
     damaged or not part of a book; the library is then left as it was.
     """
-    with _open(archive) as zf:
+    with _open_regular(archive) as handle, _open(archive, handle) as zf:
         try:
             plan = _plan(zf)
             book = _read_book(zf, plan, archive)
@@ -195,9 +196,9 @@ def import_archive(archive: Path, library: Library) -> Bundle:
             ) from err
 
 
-def _open(archive: Path) -> zipfile.ZipFile:
+def _open(archive: Path, handle: IO[bytes]) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(archive)
+        return zipfile.ZipFile(handle)
     except FileNotFoundError as err:
         raise ArchiveRejected(f"{archive} does not exist.") from err
     except IsADirectoryError as err:
@@ -206,6 +207,30 @@ def _open(archive: Path) -> zipfile.ZipFile:
         raise ArchiveRejected(f"{archive.name} is damaged or not a zip archive ({err}).") from err
     except OSError as err:
         raise ArchiveRejected(f"{archive} cannot be read ({err.strerror or err}).") from err
+
+
+def _open_regular(archive: Path) -> IO[bytes]:
+    """Open without blocking (a FIFO cannot hang the import) and only a regular file."""
+    try:
+        fd = os.open(
+            archive, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        )
+    except FileNotFoundError as err:
+        raise ArchiveRejected(f"{archive} does not exist.") from err
+    except OSError as err:
+        raise ArchiveRejected(f"{archive} cannot be read ({err.strerror or err}).") from err
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ArchiveRejected(
+                f"{archive} is {file_kind(info.st_mode)}, not a .storybook.zip archive."
+            )
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _plan(zf: zipfile.ZipFile) -> _Plan:

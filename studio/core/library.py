@@ -21,12 +21,14 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from uuid import uuid4
 
 import platformdirs
 from pydantic import ValidationError
@@ -283,8 +285,6 @@ class Bundle:
 
     def remove_stale_temp_files(self, older_than: float = 60.0) -> int:
         """Delete temporary files a killed process left behind; returns how many."""
-        import time
-
         cutoff = time.time() - older_than
         removed = 0
         for folder in (self.path, self.images_dir):
@@ -518,8 +518,6 @@ class Library:
         try:
             shutil.copytree(bundle.path, tmp, symlinks=False)
             copy = Bundle(tmp)
-            from uuid import uuid4
-
             book.id = uuid4().hex
             book.title = f"{book.display_title} (copy)"
             copy.save(book)
@@ -532,5 +530,20 @@ class Library:
     def delete(self, bundle: Bundle) -> None:
         if bundle.path.parent.resolve() != self.root.resolve():
             raise StorageError(f"{bundle.path} is not in the library {self.root}.")
+        # moved aside first: a run still writing to the book finds it gone, and nothing it
+        # writes can land in the folder being removed
+        trash = bundle.path.with_name(f".{bundle.path.name}.deleting-{uuid4().hex[:8]}")
         with write_lock(bundle.path):
-            shutil.rmtree(bundle.path)
+            try:
+                os.rename(bundle.path, trash)
+            except OSError as err:
+                raise StorageError(f"Could not delete {bundle.path}: {err.strerror}.") from err
+        for _ in range(5):
+            try:
+                shutil.rmtree(trash)
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.05)
+        shutil.rmtree(trash, ignore_errors=True)

@@ -16,7 +16,8 @@ class UnsafeFileError(OSError):
     """The path is not a regular file, or it is larger than the cap. The text says which."""
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words: "a folder", "a pipe (FIFO)", "a device"."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -40,7 +41,7 @@ def read_bounded(path: Path, limit: int) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UnsafeFileError(f"it is {_kind(info.st_mode)}, not a file")
+            raise UnsafeFileError(f"it is {file_kind(info.st_mode)}, not a file")
         if info.st_size > limit:
             raise UnsafeFileError(
                 f"it is too large ({info.st_size:,} bytes; the limit is {limit:,})"

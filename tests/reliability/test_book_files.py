@@ -127,3 +127,13 @@ def test_the_loader_never_opens_a_fifo_for_blocking_reads(tmp_path: Path) -> Non
     with pytest.raises(BookFileError, match="pipe"):
         bundle.load()
     assert time.monotonic() - started < 5
+
+
+def test_importing_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    archive = tmp_path / "shared.storybook.zip"
+    os.mkfifo(archive)
+    run = studio("--library", tmp_path / "library", "import", archive,
+                 env=studio_env(tmp_path), timeout=60)  # fmt: skip
+    assert run.code == 1
+    assert "is a pipe (FIFO), not a .storybook.zip archive" in run.stderr
+    assert not (tmp_path / "library").exists() or not any((tmp_path / "library").iterdir())

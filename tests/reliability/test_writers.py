@@ -146,6 +146,7 @@ def _judge(bundle: Bundle, seen: Interleaving) -> None:
         assert seen.outcome == Outcome.DELETED or seen.complete_when_deleted, seen
         time.sleep(0.05)
         assert not bundle.path.exists(), f"seed {seen.seed}: the deleted bundle came back"
+        assert list(bundle.path.parent.iterdir()) == [], "the delete left something behind"
         return
     assert seen.outcome == Outcome.COMPLETE, seen
     book = bundle.load()
