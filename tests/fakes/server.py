@@ -84,6 +84,9 @@ class Fault(StrEnum):
     NO_DATA = "no_data"  # {"data": []}
     SCHEMA_MISMATCH = "schema_mismatch"  # valid JSON, wrong shape
     NO_JSON_SCHEMA = "no_json_schema"  # 400 when response_format is json_schema
+    ENDLESS = "endless"  # chat: a model in a loop, the same words forever past any cap
+    HUGE_PICTURE = "huge_picture"  # images: `huge_picture_bytes` of base64, no Content-Length
+    HUGE_PICTURE_SIZED = "huge_picture_sized"  # the same, its Content-Length announced
     HOSTILE_MESSAGE = "hostile_message"  # 500 whose message carries terminal control sequences
 
 
@@ -316,6 +319,8 @@ class FakeOpenAI:
         rate_limit_endpoints: tuple[str, ...] = ("chat", "images"),
         honest_retry_after: bool = False,
         personality: str = "openai",
+        retry_after_header: str | None = None,
+        huge_picture_bytes: int = 600_000_000,
     ) -> None:
         """Options beyond the obvious ones:
 
@@ -336,6 +341,11 @@ class FakeOpenAI:
         endpoints (404), like most local servers. Every answer is built from the
         schema the request carries (its response_format's, else the one in its
         system prompt), so it has exactly that schema's properties.
+
+        `retry_after_header`: the Retry-After every 429 carries instead of
+        `retry_after` seconds, as given (an HTTP date, say), and no retry-after-ms.
+        `huge_picture_bytes`: the length of the base64 a HUGE_PICTURE answer holds,
+        written a megabyte at a time (the server never holds it).
         """
         if image_format not in ("b64", "url"):
             raise ValueError('image_format must be "b64" or "url"')
@@ -359,6 +369,8 @@ class FakeOpenAI:
         self.rate_limit_window = rate_limit_window
         self.rate_limit_endpoints = tuple(rate_limit_endpoints)
         self.honest_retry_after = honest_retry_after
+        self.retry_after_header = retry_after_header
+        self.huge_picture_bytes = huge_picture_bytes
         self.requests: list[RecordedRequest] = []
         self.chat_stream_started_at: float | None = None
         self.chat_stream_finished_at: float | None = None
@@ -523,7 +535,9 @@ class FakeOpenAI:
         if status == 400:
             kind = "invalid_request_error"
         headers = {}
-        if status == 429:
+        if status == 429 and self.retry_after_header is not None and retry_after is None:
+            headers = {"retry-after": self.retry_after_header}
+        elif status == 429:
             wait = self.retry_after if retry_after is None else max(0.0, retry_after)
             headers = {
                 "retry-after": f"{wait:g}",
@@ -555,7 +569,9 @@ class FakeOpenAI:
             return self._status(500, HOSTILE_MESSAGE, None)
         if fault is Fault.RESET:
             return await self._reset(request)
-        if fault is Fault.HANG or (fault is Fault.STALL and not call.extra.get("stream")):
+        # Without a stream, a model that stalls or never stops writing never answers.
+        unanswered = fault in (Fault.STALL, Fault.ENDLESS) and not call.extra.get("stream")
+        if fault is Fault.HANG or unanswered:
             await self._hang()
             return await self._reset(request)
         return None
@@ -746,7 +762,7 @@ class FakeOpenAI:
             return
         cut_at = (
             len(content) // 2
-            if fault in (Fault.STALL, Fault.TRUNCATED, Fault.LENGTH)
+            if fault in (Fault.STALL, Fault.TRUNCATED, Fault.LENGTH, Fault.ENDLESS)
             else len(content)
         )
         for start in range(0, cut_at, self.chunk_chars):
@@ -759,9 +775,29 @@ class FakeOpenAI:
         if fault is Fault.STALL:
             await self._hang()
             raise asyncio.CancelledError
+        if fault is Fault.ENDLESS:
+            await self._ramble(response, body, cut)
+            return
         if fault is not Fault.TRUNCATED:
             length = fault is Fault.LENGTH or call.extra.get("capped")
             await self._finish(response, call, "length" if length else "stop")
+
+    async def _ramble(
+        self, response: web.StreamResponse, body: dict[str, Any], cut: asyncio.Event
+    ) -> None:
+        """The same words, chunk after chunk, until the client hangs up (or the stream is
+        cut off by a new request, or the server closes); never a finish_reason."""
+        assert self._closing is not None
+        words = (" and on" * (self.chunk_chars // 7 + 1))[: self.chunk_chars]
+        while not cut.is_set():
+            if self._closing.is_set():
+                raise asyncio.CancelledError
+            try:
+                await _send(response, self._chunk(body, {"content": words}, None))
+            except ConnectionResetError:  # the client stopped listening
+                raise asyncio.CancelledError from None
+            await self._pause(cut)
+            await asyncio.sleep(0)  # the server's other requests go on meanwhile
 
     async def _finish(self, response: web.StreamResponse, call: _Call, reason: str) -> None:
         call.record.finish_reason = reason
@@ -809,6 +845,8 @@ class FakeOpenAI:
         await self._image_delay(call.record)
         if call.fault is Fault.INVALID_JSON:
             return web.Response(text="<html>oops, not JSON", content_type="application/json")
+        if call.fault in (Fault.HUGE_PICTURE, Fault.HUGE_PICTURE_SIZED):
+            return await self._huge_picture(request, call, stream)
         if stream:
             return await self._image_stream(request, call)
         return web.json_response(self._image_answer(body, call.fault))
@@ -847,6 +885,40 @@ class FakeOpenAI:
             item = {"b64_json": _b64(data)}
         item["revised_prompt"] = str(body.get("prompt", ""))
         return answer | {"data": [item], "usage": _image_usage()}
+
+    async def _huge_picture(
+        self, request: web.Request, call: _Call, stream: bool
+    ) -> web.StreamResponse:
+        """An answer whose base64 is `huge_picture_bytes` long, as JSON or as the stream's
+        completed event, written a megabyte at a time until done or the client hangs up."""
+        now = int(time.time())
+        if stream:
+            kind = (
+                "image_edit" if call.record.endpoint == "images_edit" else "image_generation"
+            ) + ".completed"
+            head = f'event: {kind}\ndata: {{"type": "{kind}", "b64_json": "'.encode()
+            tail = f'", "created_at": {now}, "usage": {json.dumps(_image_usage())}}}\n\n'
+        else:
+            head = f'{{"created": {now}, "data": [{{"b64_json": "'.encode()
+            tail = f'"}}], "usage": {json.dumps(_image_usage())}}}'
+        size = self.huge_picture_bytes
+        response = web.StreamResponse(
+            status=200,
+            headers={"Content-Type": "text/event-stream" if stream else "application/json"},
+        )
+        if call.fault is Fault.HUGE_PICTURE_SIZED:
+            response.content_length = len(head) + size + len(tail.encode())
+        await response.prepare(request)
+        piece = b"A" * (1 << 20)
+        try:
+            await response.write(head)
+            for start in range(0, size, len(piece)):
+                await response.write(piece[: min(len(piece), size - start)])
+            await response.write(tail.encode())
+            await response.write_eof()
+        except ConnectionResetError:  # the client refused the rest: so be it
+            raise asyncio.CancelledError from None
+        return response
 
     def _publish(self, data: bytes) -> str:
         name = f"{uuid.uuid4().hex}.png"

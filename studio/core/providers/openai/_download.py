@@ -13,6 +13,20 @@ from studio.core.providers.openai._errors import host_of
 MIB = 1024 * 1024
 
 
+class PictureTooLarge(ImageDataError):
+    """A picture answer (a download or inline base64) ran past the size cap while read.
+
+    Like every ImageDataError it fails that page only.
+    """
+
+
+def too_big(host: str, max_bytes: int) -> PictureTooLarge:
+    return PictureTooLarge(
+        f"The picture from {host} is larger than {size_text(max_bytes)}, the most this app "
+        "accepts; it was not read further. Choose a smaller picture size."
+    )
+
+
 async def download(
     http: aiohttp.ClientSession, url: str, *, time_limit: float, max_bytes: int
 ) -> bytes:
@@ -22,8 +36,8 @@ async def download(
         async with http.get(url, timeout=aiohttp.ClientTimeout(total=time_limit)) as response:
             _check_download_status(response.status, response.reason, host)
             if (response.content_length or 0) > max_bytes:
-                raise _too_big(max_bytes)
-            return await _read_capped(response, max_bytes)
+                raise too_big(host, max_bytes)
+            return await _read_capped(response, host, max_bytes)
     except TimeoutError:
         raise TransientError(
             f"Downloading the picture from {host} took longer than {time_limit:g} s."
@@ -48,23 +62,16 @@ def _check_download_status(status: int, reason: str | None, host: str) -> None:
     )
 
 
-async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+async def _read_capped(response: aiohttp.ClientResponse, host: str, max_bytes: int) -> bytes:
     buffer = bytearray()
     async for chunk in response.content.iter_chunked(256 * 1024):
         buffer += chunk
         if len(buffer) > max_bytes:
-            raise _too_big(max_bytes)
+            raise too_big(host, max_bytes)
     return bytes(buffer)
 
 
-def _too_big(max_bytes: int) -> ImageDataError:
-    return ImageDataError(
-        f"The picture is larger than {_size_text(max_bytes)}, the most this app downloads. "
-        "Choose a smaller picture size."
-    )
-
-
-def _size_text(count: int) -> str:
+def size_text(count: int) -> str:
     if count >= MIB:
         return f"{count / MIB:.3g} MB"
     return f"{count / 1024:.3g} KB"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,15 @@ MIB = 1024 * 1024
 OPENAI_HOSTS = ("api.openai.com",)
 _POLICY_WORDS = ("content_policy", "content policy", "moderation", "safety")
 STREAM_WORDS = ("stream", "partial_image")
+MAX_RETRY_AFTER = 120.0
+"""The longest wait a server may ask for before a call is tried again, in seconds (the
+openai SDK's own limit). A longer one fails the call: waiting it out in silence would
+look like a hang."""
+
+
+class WaitTooLong(ProviderError):
+    """A 429 asked for a wait beyond MAX_RETRY_AFTER: not retried, the call fails."""
+
 
 # --- Errors ---------------------------------------------------------------------------
 
@@ -63,32 +73,53 @@ def server_message(exc: openai.APIError) -> str:
 
 
 def retry_after_seconds(headers: Any) -> float | None:
-    """The wait a 429 answer asks for, from `retry-after-ms` or `Retry-After`."""
+    """The wait a 429 answer asks for, from `retry-after-ms` or `Retry-After`
+    (seconds or an HTTP date; a date in the past is 0). May be `math.inf`."""
     if headers is None:
         return None
-    millis = headers.get("retry-after-ms")
-    try:
-        if millis is not None:
-            return max(0.0, float(millis) / 1000)
-    except ValueError:
-        pass
+    millis = _number(headers.get("retry-after-ms"))
+    if millis is not None:
+        return millis / 1000
     value = headers.get("retry-after")
     if value is None:
         return None
+    seconds = _number(value)
+    return seconds if seconds is not None else _seconds_until(str(value))
+
+
+def _number(value: Any) -> float | None:
+    """A non-negative count from a header; None if it is not a number."""
+    if value is None:
+        return None
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        return _seconds_until(value)
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else max(0.0, number)
 
 
 def _seconds_until(http_date: str) -> float | None:
     try:
         when = email.utils.parsedate_to_datetime(http_date)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def wait_text(seconds: float) -> str:
+    """A long wait in words, rounded up: "12 minutes", "5 hours", "3 days"."""
+    if not math.isfinite(seconds):
+        return "indefinitely"
+    if seconds < 2 * 3600:
+        count, unit = math.ceil(seconds / 60), "minute"
+    elif seconds < 2 * 86400:
+        count, unit = math.ceil(seconds / 3600), "hour"
+    else:
+        count, unit = math.ceil(seconds / 86400), "day"
+    count = max(1, count)
+    return f"{count:,} {unit}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -144,6 +175,12 @@ def _rate_limit_error(exc: openai.APIStatusError, ctx: Context, message: str) ->
             "Add credit or choose another provider in Settings > Provider."
         )
     wait = retry_after_seconds(exc.response.headers)
+    if wait is not None and wait > MAX_RETRY_AFTER:
+        return WaitTooLong(
+            f"The server at {ctx.host} asked to wait {wait_text(wait)} before the next "
+            "request (429); resume later.",
+            retry_after=wait if math.isfinite(wait) else None,
+        )
     hint = f" It asked to wait {wait:g} s." if wait is not None else ""
     return RateLimited(
         f"The server at {ctx.host} is limiting how fast requests may be sent (429).{hint}",

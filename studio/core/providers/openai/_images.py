@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import partial
@@ -27,7 +27,7 @@ from studio.core.providers.base import (
     TransientError,
 )
 from studio.core.providers.openai._client import context
-from studio.core.providers.openai._download import download
+from studio.core.providers.openai._download import PictureTooLarge, download, too_big
 from studio.core.providers.openai._errors import STREAM_WORDS, is_rejected_option, map_error
 from studio.core.providers.openai._pictures import (
     BIG,
@@ -65,6 +65,41 @@ class _Event:
     broken: bool = False  # the picture data was invalid
 
 
+class _Meter:
+    """Counts an answer's bytes while they are read and refuses past its caps.
+
+    `event_limit` bounds one answer (or one server-sent event, the part held in
+    memory at a time), `total_limit` the whole response.
+    """
+
+    def __init__(
+        self, event_limit: int, total_limit: int, refuse: Callable[[], PictureTooLarge]
+    ) -> None:
+        self.event_limit = event_limit
+        self.total_limit = total_limit
+        self._refuse = refuse
+        self.event = 0
+        self.total = 0
+
+    def check_length(self, response: Any) -> None:
+        """Refuse before reading when the answer says it is too long."""
+        try:
+            length = int(response.headers.get("content-length") or 0)
+        except ValueError:
+            return
+        if length > self.event_limit:
+            raise self._refuse()
+
+    def count(self, size: int) -> None:
+        self.event += size
+        self.total += size
+        if self.event > self.event_limit or self.total > self.total_limit:
+            raise self._refuse()
+
+    def event_done(self) -> None:
+        self.event = 0
+
+
 def _parse_event(pieces: list[bytes]) -> _Event | None:
     name, data = read_sse_event(pieces[0] if len(pieces) == 1 else b"".join(pieces))
     if data is None or data.startswith(b"[DONE]"):
@@ -79,10 +114,12 @@ def _parse_event(pieces: list[bytes]) -> _Event | None:
     return _Event(str(kind or name), document, picture, broken)
 
 
-async def _bytes_of(response: Any) -> AsyncIterator[bytes]:
-    """The response's body chunks, with network failures as the SDK's own errors."""
+async def _bytes_of(response: Any, meter: _Meter) -> AsyncIterator[bytes]:
+    """The response's body chunks, counted by `meter`, with network failures as the
+    SDK's own errors."""
     try:
         async for chunk in response.iter_bytes():
+            meter.count(len(chunk))
             yield chunk
     except httpx2.TimeoutException as exc:
         raise openai.APITimeoutError(request=response.http_request) from exc
@@ -123,6 +160,8 @@ class OpenAIImageProvider:
         self._http = http
         self._timeout = timeout
         self._max_download = max_download_bytes
+        # A picture of max_download_bytes is 4/3 as long in base64, in JSON around it.
+        self._max_answer = (max_download_bytes + 2) // 3 * 4 + MIB
         self._partials = partial_images
         self._executor = executor
         self._stream_ok = True
@@ -199,12 +238,25 @@ class OpenAIImageProvider:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(function, *args, **kwargs))
 
+    def _too_big(self) -> PictureTooLarge:
+        return too_big(self._ctx.host, self._max_download)
+
+    async def _read_answer(self, request: ImageRequest) -> bytearray:
+        """The answer's body, read as it streams in and refused past the size cap:
+        a huge answer costs about the cap in memory, never its whole length."""
+        images = self._client.images.with_streaming_response
+        call = images.edit if self._edits(request) else images.generate
+        meter = _Meter(self._max_answer, self._max_answer, self._too_big)
+        body = bytearray()
+        async with call(**self._arguments(request, stream=False)) as response:
+            meter.check_length(response)
+            async for chunk in _bytes_of(response, meter):
+                body += chunk
+        return body
+
     async def _answered(self, request: ImageRequest) -> _Picture:
         """One plain request; the answer's JSON is parsed off the loop."""
-        images = self._client.images.with_raw_response
-        call = images.edit if self._edits(request) else images.generate
-        response = await call(**self._arguments(request, stream=False))
-        body = response.content
+        body = await self._read_answer(request)
         if len(body) >= BIG:
             document, data = await self._off_loop(read_picture_json, body, nested=True)
         else:
@@ -231,8 +283,12 @@ class OpenAIImageProvider:
         images = self._client.images.with_streaming_response
         call = images.edit if self._edits(request) else images.generate
         final: _Event | None = None
+        # Previews, the picture and a little slack: an endless stream is refused too.
+        meter = _Meter(self._max_answer, self._max_answer * (self._partials + 2), self._too_big)
         async with call(**self._arguments(request, stream=True)) as response:
-            async for block in split_sse(_bytes_of(response)):
+            meter.check_length(response)
+            async for block in split_sse(_bytes_of(response, meter)):
+                meter.event_done()
                 if sum(map(len, block)) >= BIG:
                     event = await self._off_loop(_parse_event, block)
                 else:

@@ -60,7 +60,7 @@ def _holder(document: Any, nested: bool) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-def cut_b64(body: bytes) -> tuple[bytes, memoryview] | None:
+def cut_b64(body: bytes | bytearray) -> tuple[bytes | bytearray, memoryview] | None:
     """`body` with the first `b64_json` string emptied, and that string; None if unsure."""
     key = body.find(_B64_KEY)
     if key < 0:
@@ -82,7 +82,7 @@ def cut_b64(body: bytes) -> tuple[bytes, memoryview] | None:
     return body[:start] + body[end:], memoryview(body)[start:end]
 
 
-def read_picture_json(body: bytes, *, nested: bool) -> tuple[Any, bytes | None]:
+def read_picture_json(body: bytes | bytearray, *, nested: bool) -> tuple[Any, bytes | None]:
     """Parse an image answer (`nested`: `{"data": [item]}`) or one stream event's JSON.
 
     Returns the document, with its `b64_json` emptied when it was cut out, and the

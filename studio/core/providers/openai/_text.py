@@ -72,6 +72,11 @@ def outline_token_cap(pages: int) -> int:
 
 PAGE_TOKEN_CAP = 400
 
+CHARS_PER_TOKEN_LIMIT = 16
+"""A streamed answer longer than its token cap times this many characters is cut off:
+the server is ignoring the cap (a token is about four characters), and a stream that
+never ends must not fill the memory until the deadline."""
+
 
 @dataclass
 class _StreamState:
@@ -82,6 +87,8 @@ class _StreamState:
     finish_reason: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    chars: int = 0
+    """Characters of text and refusal received so far."""
 
     def take(self, chunk: Any) -> str:
         usage = getattr(chunk, "usage", None)
@@ -93,10 +100,24 @@ class _StreamState:
             delta = getattr(choice, "delta", None)
             if refusal := getattr(delta, "refusal", None):
                 self.refusal.append(refusal)
+                self.chars += len(refusal)
             if content := getattr(delta, "content", None):
                 self.text.append(content)
+                self.chars += len(content)
                 return str(content)
         return ""
+
+
+def _runaway(state: _StreamState, cap: int, what: str) -> OutputLimitReached | None:
+    """An error if the answer ran far past its token cap: the server ignores the cap."""
+    limit = cap * CHARS_PER_TOKEN_LIMIT
+    if state.chars <= limit:
+        return None
+    return OutputLimitReached(
+        f"The model kept writing past {limit:,} characters without finishing {what} (the "
+        f"limit asked for was {cap} tokens); it was stopped. Try again, fewer pages, another "
+        "model, or writing page by page (--plan per-page)."
+    )
 
 
 def _finish_problem(state: _StreamState, cap: int, what: str) -> PlanError | None:
@@ -203,7 +224,10 @@ class OpenAITextProvider:
             state = _StreamState()
             try:
                 async for chunk in stream:
-                    if piece := state.take(chunk):
+                    piece = state.take(chunk)
+                    if (runaway := _runaway(state, call.cap, call.what)) is not None:
+                        raise runaway
+                    if piece:
                         yield piece
             except Exception as exc:
                 raise map_error(exc, self._ctx) from exc
