@@ -17,14 +17,14 @@ from pathlib import Path
 
 import PySide6.QtWidgets  # noqa: F401  (Qt is imported before qasync picks a binding)
 import qasync
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studio import __version__
 from studio.core.config import find_api_key
 from studio.core.library import Library, default_library_dir
 from studio.core.services import make_executor
-from studio.core.settings import load_settings
+from studio.core.settings import load_settings, take_settings_notice
 from studio.gui.context import AppContext
 from studio.gui.errors import ErrorReporter
 from studio.gui.icons import app_icon
@@ -55,6 +55,19 @@ def build_application() -> QApplication:
     apply_theme(app)
     follow_system(app)
     return app
+
+
+def _tell_about_settings(window: MainWindow) -> None:
+    """Say once, over the window, that the settings file could not be used."""
+    notice = take_settings_notice()
+    if notice is None:
+        return
+    box = QMessageBox(QMessageBox.Icon.Warning, "Settings reset", notice, parent=window)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the path is the person's, not markup
+    box.setObjectName("settings-notice")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setModal(False)
+    box.show()
 
 
 def _close_on_signals(window: MainWindow) -> None:
@@ -127,6 +140,7 @@ async def amain(app: QApplication, library_dir: Path | None = None) -> int:
         window.closed.connect(closed.set)
         _close_on_signals(window)
         window.show()
+        _tell_about_settings(window)
         window.schedule_library_refresh()
         executor.submit(_warm_imports)
         if premise := os.environ.get(AUTOSTART_ENV):

@@ -283,6 +283,11 @@ def run(argv: list[str] | None = None) -> int:
             from studio.app import main as app_main
 
             return app_main(library)
+        from studio.core.settings import load_settings, take_settings_notice
+
+        load_settings()  # a settings file that cannot be used is kept aside now, and said so
+        if notice := take_settings_notice():
+            print(f"studio: {notice}", file=sys.stderr)
         return _dispatch(args, Library(library))
     except CliError as err:
         print(f"studio: {terminal_text(err)}", file=sys.stderr)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +14,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from studio.core.config import DEFAULT_IMAGE_MODEL, DEFAULT_TEXT_MODEL, strip_credentials
 from studio.core.library import atomic_write
+from studio.core.safeio import UnsafeFileError, read_bounded
+
+SETTINGS_LIMIT = 1024 * 1024
+"""The largest settings file read: real ones are a few hundred bytes."""
 
 
 class AppSettings(BaseModel):
@@ -53,12 +60,134 @@ def settings_file() -> Path:
     return folder / "settings.json"
 
 
-def load_settings(path: Path | None = None) -> AppSettings:
+@dataclass(frozen=True)
+class SettingsLoad:
+    """What reading the settings file gave: the settings, and what went wrong, if anything."""
+
+    settings: AppSettings
+    notice: str | None = None
+    """A sentence for the person: why the file was not used and where it is now."""
+    kept_as: Path | None = None
+    """Where an unusable settings file was moved, beside its old place."""
+
+
+_notices: list[str] = []
+_notices_lock = threading.Lock()
+
+
+def read_settings(path: Path | None = None) -> SettingsLoad:
+    """Read the settings file; a missing one gives the defaults without a word.
+
+    A file that cannot be used (not JSON, not valid settings, not a regular
+    file, larger than `SETTINGS_LIMIT`, unreadable) is renamed beside itself to
+    ``settings.json.corrupt-YYYYMMDD-HHMMSS``, its bytes untouched, and the
+    defaults are used; the notice says so. A pipe or device in its place is
+    never opened for reading beyond a non-blocking open, only renamed.
+    """
     path = path or settings_file()
+    for _ in range(3):
+        try:
+            seen = os.lstat(path)
+        except FileNotFoundError:
+            return SettingsLoad(AppSettings())
+        except OSError as err:
+            return _kept_aside(path, _os_reason(err))
+        try:
+            return SettingsLoad(AppSettings.model_validate_json(read_bounded(path, SETTINGS_LIMIT)))
+        except FileNotFoundError:
+            continue  # gone (or a dangling link) since it was looked at: look again
+        except OSError as err:
+            reason = _os_reason(err)
+        except ValidationError as err:
+            reason = _validation_reason(err)
+        except ValueError:
+            reason = "it is not valid JSON"
+        if _same_entry(path, seen):
+            return _kept_aside(path, reason)
+        # another process replaced the file while it was read: read the new one
+    return SettingsLoad(AppSettings())
+
+
+def load_settings(path: Path | None = None) -> AppSettings:
+    """The saved settings, or the defaults. A file that could not be used is kept
+    aside, and `take_settings_notice()` says so once."""
+    loaded = read_settings(path)
+    if loaded.notice is not None:
+        with _notices_lock:
+            _notices.append(loaded.notice)
+    return loaded.settings
+
+
+def take_settings_notice() -> str | None:
+    """What went wrong with the settings file since this was last asked, or None.
+
+    Each notice is given once, for the CLI to print or the window to show.
+    """
+    with _notices_lock:
+        notices = list(dict.fromkeys(_notices))
+        _notices.clear()
+    return " ".join(notices) or None
+
+
+def _same_entry(path: Path, seen: os.stat_result) -> bool:
     try:
-        return AppSettings.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError, ValueError):
-        return AppSettings()
+        now = os.lstat(path)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) == (
+        seen.st_dev,
+        seen.st_ino,
+        seen.st_size,
+        seen.st_mtime_ns,
+    )
+
+
+def _os_reason(err: OSError) -> str:
+    if isinstance(err, UnsafeFileError):
+        return str(err)  # its own sentence: "it is a pipe (FIFO), not a file"
+    if isinstance(err, PermissionError):
+        return "permission denied"
+    text = err.strerror or str(err) or type(err).__name__
+    return text[:1].lower() + text[1:]
+
+
+def _validation_reason(err: ValidationError) -> str:
+    first = err.errors()[0]
+    if first["type"] == "json_invalid":
+        return "it is not valid JSON"
+    where = ".".join(str(part) for part in first["loc"])[:80] or "the top level"
+    return f"{where}: {first['msg']}"
+
+
+def _aside_name(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.name}.corrupt-{stamp}")
+    number = 1
+    while os.path.lexists(candidate):
+        number += 1
+        candidate = path.with_name(f"{path.name}.corrupt-{stamp}-{number}")
+    return candidate
+
+
+def _kept_aside(path: Path, reason: str) -> SettingsLoad:
+    """Rename the unusable entry at `path` (a file, a link, a pipe: never opened) aside."""
+    target = _aside_name(path)
+    try:
+        os.replace(path, target)
+    except FileNotFoundError:
+        return SettingsLoad(AppSettings())  # another process moved it aside first
+    except OSError as err:
+        return SettingsLoad(
+            AppSettings(),
+            f"Your settings file {path} could not be read ({reason}); it could not be "
+            f"moved aside either ({_os_reason(err)}), and the defaults are in use.",
+        )
+    return SettingsLoad(
+        AppSettings(),
+        f"Your settings file {path} could not be read ({reason}); it was kept as "
+        f"{target} and the defaults are in use.",
+        kept_as=target,
+    )
 
 
 def save_settings(settings: AppSettings, path: Path | None = None) -> None:
