@@ -163,8 +163,8 @@ async def amain(app: QApplication, library_dir: Path | None = None) -> int:
 
 def main(library_dir: Path | None = None) -> int:
     """Open the studio window; returns the process exit status."""
-    app = build_application()
-    return qasync.run(amain(app, library_dir))
     from studio.core.booklock import set_process_label
 
     set_process_label("the Story Studio window")
+    app = build_application()
+    return qasync.run(amain(app, library_dir))

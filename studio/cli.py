@@ -287,7 +287,7 @@ def run(argv: list[str] | None = None) -> int:
 
         load_settings()  # a settings file that cannot be used is kept aside now, and said so
         if notice := take_settings_notice():
-            print(f"studio: {notice}", file=sys.stderr)
+            print(f"studio: {terminal_text(notice)}", file=sys.stderr)
         return _dispatch(args, Library(library))
     except CliError as err:
         print(f"studio: {terminal_text(err)}", file=sys.stderr)
@@ -492,7 +492,7 @@ def _regenerate(args: argparse.Namespace) -> int:
         code = asyncio.run(
             _regenerate_async(bundle, config, args.page, args.text, instruction, prompt, lock)
         )
-    print(bundle.path)
+    print(terminal_text(str(bundle.path), one_line=True))
     return code
 
 
@@ -527,7 +527,7 @@ def _run_book(
     outcome = asyncio.run(_run_async(bundle, config, pipeline_config, lock))
     if outcome[0] is Outcome.DELETED:
         return EXIT_DELETED
-    print(bundle.path)
+    print(terminal_text(str(bundle.path), one_line=True))
     return {
         Outcome.COMPLETE: EXIT_OK,
         Outcome.FAILED_PAGES: EXIT_FAILED_PAGES,
