@@ -156,6 +156,7 @@ def _validation_reason(err: ValidationError) -> str:
     if first["type"] == "json_invalid":
         return "it is not valid JSON"
     where = ".".join(str(part) for part in first["loc"])[:80] or "the top level"
+    where = "".join(c if c.isprintable() else "?" for c in where)  # keys come from the file
     return f"{where}: {first['msg']}"
 
 

@@ -207,6 +207,17 @@ def test_broken_json_is_kept_byte_for_byte_and_the_defaults_used(home: Home) -> 
     assert take_settings_notice() is None, "a missing file is no news"
 
 
+def test_the_notice_prints_no_control_sequences_from_the_file(home: Home) -> None:
+    home.settings.write_text('{"learned_formats": {"\\u001b]52;c;SGk=\\u0007\\u001b[2Jx": 5}}')
+
+    run = _library(home)
+
+    assert run.code == 0, run.stderr
+    [kept] = home.kept()
+    assert "learned_formats." in run.stderr and str(kept) in run.stderr
+    assert not any(c in run.stderr for c in "\x1b\x07\x9b"), repr(run.stderr)
+
+
 def test_settings_of_the_wrong_shape_are_kept_aside_and_said_why(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text('{"concurrency": 1000}')
