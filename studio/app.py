@@ -21,6 +21,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studio import __version__
+from studio.core.booklock import set_process_label
 from studio.core.config import find_api_key
 from studio.core.library import Library, default_library_dir
 from studio.core.services import make_executor
@@ -123,6 +124,7 @@ def _warm_imports() -> None:
 
 async def amain(app: QApplication, library_dir: Path | None = None) -> int:
     """Run the studio until its window closes; everything opened here is closed here."""
+    set_process_label("the Story Studio window")
     app.setQuitOnLastWindowClosed(False)
     loop = asyncio.get_running_loop()
     closed = asyncio.Event()
@@ -163,8 +165,5 @@ async def amain(app: QApplication, library_dir: Path | None = None) -> int:
 
 def main(library_dir: Path | None = None) -> int:
     """Open the studio window; returns the process exit status."""
-    from studio.core.booklock import set_process_label
-
-    set_process_label("the Story Studio window")
     app = build_application()
     return qasync.run(amain(app, library_dir))

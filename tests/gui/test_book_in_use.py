@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -11,14 +12,18 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from studio.app import amain
 from studio.core.book import Book, GenerationSettings
 from studio.core.library import BookBusyError, Bundle, Library
 from studio.gui.context import AppContext
 from studio.gui.errors import describe
+from studio.gui.generation_view import CardState
 from studio.gui.main_window import MainWindow
-from tests.gui.conftest import shown, wait_for_dialog
+from tests.fakes import FakeOpenAI
+from tests.gui.conftest import shown, wait_for_dialog, wait_until
+from tests.reliability.helpers import studio, studio_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,6 +38,13 @@ print("holding", flush=True)
 sys.stdin.read()
 lock.release()
 """
+
+
+def _the_window() -> MainWindow | None:
+    return next(
+        (w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()),
+        None,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -97,3 +109,29 @@ async def test_a_library_with_a_fifo_for_a_book_lists_it_and_quits(
         error = next(s.error for s in summaries if s.bundle == bad)
         assert error is not None and "pipe (FIFO)" in error
     assert time.monotonic() - started < 60
+
+
+async def test_the_command_line_is_refused_a_book_the_window_is_generating(
+    tmp_path: Path, qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-in-use")
+    library_dir = tmp_path / "books"
+    async with FakeOpenAI(pages=3, image_latency=30) as server:
+        app_task = asyncio.ensure_future(amain(qapp, library_dir))
+        await wait_until(lambda: _the_window() is not None, 5)
+        window = _the_window()
+        assert window is not None
+        settings = GenerationSettings(
+            premise="A seal who paints", pages=3, engine="openai", base_url=server.base_url
+        )
+        window.spawn(window.generate_new(settings))
+        cards = window.generation_view.model
+        await wait_until(lambda: any(c.state is CardState.DRAWING for c in cards.cards), 10)
+        [bundle] = Library(library_dir).bundles()
+        env = studio_env(tmp_path, STUDIO_LOCK_DIR=os.environ["STUDIO_LOCK_DIR"])
+        loop = asyncio.get_running_loop()
+        refused = await loop.run_in_executor(None, lambda: studio("resume", bundle.path, env=env))
+        window.close()
+        assert await asyncio.wait_for(app_task, 10) == 0
+    assert refused.code == 4, refused.stderr
+    assert f"(the Story Studio window, process {os.getpid()}" in refused.stderr
