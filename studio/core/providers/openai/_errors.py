@@ -21,6 +21,7 @@ from studio.core.providers.base import (
     RateLimited,
     TransientError,
 )
+from studio.core.terminal import terminal_text
 
 MIB = 1024 * 1024
 OPENAI_HOSTS = ("api.openai.com",)
@@ -53,7 +54,8 @@ def redact(text: str, secret: str | None) -> str:
 
 def _trimmed(text: str, limit: int = 240) -> str:
     """One line of plain text, at most `limit` characters."""
-    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    clean = terminal_text(text, one_line=True)  # escape sequences go whole, not as debris
+    flat = " ".join("".join(c if c.isprintable() else " " for c in clean).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
