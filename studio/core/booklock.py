@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -73,7 +74,12 @@ def gone_message(bundle_path: Path) -> str:
 
 
 def _lock(path: Path) -> filelock.BaseFileLock:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:  # a home folder that cannot be written: the temporary folder will do
+        user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
+        path = Path(tempfile.gettempdir()) / f"storystudio-locks-{user}" / path.name
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     return filelock.FileLock(path, thread_local=False)
 
 
@@ -101,7 +107,7 @@ class GenerationLock:
         self.bundle_path = bundle_path
         key = _key(bundle_path)
         self._lock = _lock(lock_dir() / f"{key}.generation.lock")
-        self._owner = lock_dir() / f"{key}.owner.json"
+        self._owner = Path(self._lock.lock_file).with_name(f"{key}.owner.json")
 
     def acquire(self) -> None:
         """Take the lock now, or raise BookBusyError naming who holds it."""
