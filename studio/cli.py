@@ -30,6 +30,7 @@ from studio.core.config import (
     resolve,
     strip_credentials,
 )
+from studio.core.events import Outcome, RunFinished
 from studio.core.library import (
     BookBusyError,
     BookFileError,
@@ -40,15 +41,17 @@ from studio.core.library import (
     StorageError,
     read_picture_file,
 )
-from studio.core.pipeline import Outcome, PipelineConfig
+from studio.core.pipeline import PipelineConfig
 from studio.core.providers.base import ProviderError
 from studio.core.redact import install_redaction, install_terminal_text
 from studio.core.runs import (
     PLAN_MODES,
     RESPONSE_FORMATS,
+    ExitCode,
     Overrides,
     apply_overrides,
     engine_config,
+    exit_code,
     pipeline_config,
 )
 from studio.core.services import open_services
@@ -56,11 +59,9 @@ from studio.core.settings import FormatMemory
 from studio.core.terminal import terminal_text
 from studio.progress import ProgressPrinter
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAILED_PAGES, EXIT_CANCELLED = 0, 1, 2, 3, 130
-EXIT_BUSY = 4
-"""Another run (a `studio` command or a window) is generating the book."""
-EXIT_DELETED = 5
-"""The book was deleted while it was being generated."""
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE
+EXIT_FAILED_PAGES, EXIT_CANCELLED = ExitCode.FAILED_PAGES, ExitCode.CANCELLED
+EXIT_BUSY, EXIT_DELETED = ExitCode.BUSY, ExitCode.DELETED
 
 LOCK_HELP = (
     "draw a character sheet first and pass it as a reference with every page, for characters "
@@ -471,24 +472,22 @@ def _require_page(book: Book, number: int) -> None:
 
 
 def _regenerate(args: argparse.Namespace) -> int:
-    from studio.core.prompting import image_request
-    from studio.core.review import instruction_from_note
+    from studio.core.review import redraw_prompt, rewrite_instruction
 
     bundle = Bundle(args.bundle)
     _require_page(bundle.load(), args.page)
     with _generating(bundle) as lock:
         book = bundle.update(lambda book: _apply(book, _overrides(args)))
         page = book.page(args.page)
-        instruction = args.instruction
-        if args.with_note:
-            if not page.review.notes.strip():
-                raise CliError(f"Page {args.page} has no review note.", EXIT_USAGE)
-            instruction = " ".join(filter(None, [instruction, instruction_from_note(page)]))
+        if args.with_note and not page.review.notes.strip():
+            raise CliError(f"Page {args.page} has no review note.", EXIT_USAGE)
+        typed = args.instruction or ""
+        instruction = rewrite_instruction(page, typed) if args.with_note else typed
+        prompt = None
+        if args.picture and (typed or args.with_note):
+            prompt = redraw_prompt(book, page, typed, with_note=args.with_note)
         config = engine_config(book.settings, response_format=_response_format(args))
         _warn_about(config)
-        prompt = None
-        if args.picture and instruction:
-            prompt = f"{image_request(book, page).prompt}\nChange: {instruction}"
         code = asyncio.run(
             _regenerate_async(bundle, config, args.page, args.text, instruction, prompt, lock)
         )
@@ -517,30 +516,21 @@ async def _regenerate_async(
                 raise CliError(str(err)) from err
             print(terminal_text(f"Page {number}: {page.text}"), file=sys.stderr)
             return EXIT_OK
-        finished = await pipeline.regenerate_image(number, prompt)
-        return EXIT_OK if finished.outcome == Outcome.COMPLETE else EXIT_FAILED_PAGES
+        return exit_code(await pipeline.regenerate_image(number, prompt))
 
 
 def _run_book(
     bundle: Bundle, config: EngineConfig, pipeline_config: PipelineConfig, lock: GenerationLock
 ) -> int:
-    outcome = asyncio.run(_run_async(bundle, config, pipeline_config, lock))
-    if outcome[0] is Outcome.DELETED:
-        return EXIT_DELETED
-    print(terminal_text(str(bundle.path), one_line=True))
-    return {
-        Outcome.COMPLETE: EXIT_OK,
-        Outcome.FAILED_PAGES: EXIT_FAILED_PAGES,
-        Outcome.BUDGET: EXIT_FAILED_PAGES,
-        Outcome.CANCELLED: EXIT_CANCELLED,
-        Outcome.STOPPED: EXIT_USAGE if "key" in outcome[1].lower() else EXIT_ERROR,
-        Outcome.PLAN_FAILED: EXIT_ERROR,
-    }[outcome[0]]
+    finished = asyncio.run(_run_async(bundle, config, pipeline_config, lock))
+    if finished.outcome is not Outcome.DELETED:
+        print(terminal_text(str(bundle.path), one_line=True))
+    return exit_code(finished)
 
 
 async def _run_async(
     bundle: Bundle, config: EngineConfig, pipeline_config: PipelineConfig, lock: GenerationLock
-) -> tuple[Outcome, str]:
+) -> RunFinished:
     async with open_services(config, formats=FormatMemory()) as services:
         store = BookStore(bundle, bundle.load(), services.executor, held=lock)
         printer = ProgressPrinter(store.book.settings.pages)
@@ -554,8 +544,8 @@ async def _run_async(
                 "Cancelled. What was done is saved; `studio resume` finishes the book.",
                 file=sys.stderr,
             )
-            return Outcome.CANCELLED, ""
-        return Outcome(finished.outcome), finished.message
+            return RunFinished(outcome=Outcome.CANCELLED)
+        return finished
 
 
 def _cancel_on_signals(task: asyncio.Future[Any]) -> None:

@@ -233,13 +233,13 @@ async def _settle() -> None:
 async def _generate(window: Any, report: Report) -> Any:
     """A new book through the window's own generation path and the real pipeline."""
     from studio.core.book import GenerationSettings
-    from studio.core.pipeline import Outcome
+    from studio.core.events import Outcome
 
     settings = GenerationSettings(premise=PREMISE, pages=PAGES, engine="offline")
     finished = await window.generate_new(settings)
     if finished is None:
         raise SmokeFailure("the generation was cancelled")
-    if Outcome(finished.outcome) is not Outcome.COMPLETE:
+    if finished.outcome is not Outcome.COMPLETE:
         raise SmokeFailure(f"the generation ended {finished.outcome}: {finished.message}")
     bundle = window.generation_view.bundle
     if bundle is None:

@@ -322,3 +322,30 @@ def test_check_calls_a_failed_story_and_a_cut_picture_invalid(
     picture.write_bytes(picture.read_bytes()[: picture.stat().st_size // 2])
     report = check(str(bundle), env)
     assert report["valid"] is False and "Page 1" in str(report["problems"])
+
+
+def test_a_review_note_reaches_the_rewriter_and_the_painter_in_their_own_words(
+    server: FakeOpenAIThread, env: dict[str, str]
+) -> None:
+    key = {**env, "OPENAI_API_KEY": "sk-test-notes"}
+    made = studio("generate", "a kitten named Miso", "--pages", "2", "--engine", "openai",
+                  "--base-url", server.base_url, env=key)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    bundle = _last_line(made)
+    marked = studio("review", bundle, "--page", "2", "--state", "needs_changes",
+                    "--note", "Make it funnier", env=env)  # fmt: skip
+    assert marked.returncode == 0, marked.stderr
+    server.reset()
+    rewritten = studio("regenerate", bundle, "--page", "2", "--text", "--with-note", env=key)
+    assert rewritten.returncode == 0, rewritten.stderr
+    [chat] = server.requests_to("chat")
+    sent = json.dumps(chat.body["messages"])
+    assert "Rewrite this page as the author's review note asks: Make it funnier" in sent
+    assert "Redraw this picture" not in sent
+    redrawn = studio("regenerate", bundle, "--page", "2", "--picture", "--with-note",
+                     "--instruction", "a red kite in the sky", env=key)  # fmt: skip
+    assert redrawn.returncode == 0, redrawn.stderr
+    [picture] = server.requests_to("images")
+    prompt = str(picture.body["prompt"])
+    assert "Change: a red kite in the sky" in prompt
+    assert "change requested by the author: Make it funnier." in prompt

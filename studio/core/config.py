@@ -118,6 +118,29 @@ def find_api_key() -> str | None:
     return os.environ.get("OPENAI_API_KEY") or keyring_key()
 
 
+def _all_local(base_url: str | None, image_base_url: str | None, image_engine: str | None) -> bool:
+    """Every server the book would call is on this machine (pictures painted count)."""
+    painted = image_engine == "offline"
+    return is_local(base_url) and (painted or image_base_url is None or is_local(image_base_url))
+
+
+def chosen_engine(
+    engine: str | None,
+    *,
+    base_url: str | None = None,
+    image_base_url: str | None = None,
+    image_engine: str | None = None,
+    api_key: str | None = None,
+) -> str:
+    """The engine a book uses: the one named, else openai with a configured key or
+    when every server is on this machine, else offline. `resolve` decides the same."""
+    if engine in ("offline", "openai"):
+        return engine
+    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+    key = api_key or find_api_key()
+    return "openai" if key or _all_local(base_url, image_base_url, image_engine) else "offline"
+
+
 def resolve(
     engine: str | None,
     *,
@@ -137,8 +160,11 @@ def resolve(
     if image_engine not in (None, "", "openai", "offline"):
         raise ConfigError(f"Unknown picture engine {image_engine!r}: use 'offline' or 'openai'.")
     painter = image_engine == "offline"
-    local = is_local(base_url) and (painter or image_base_url is None or is_local(image_base_url))
-    chosen = engine or ("openai" if key or local else "offline")
+    local = _all_local(base_url, image_base_url, image_engine)
+    chosen = engine or chosen_engine(
+        None, base_url=base_url, image_base_url=image_base_url, image_engine=image_engine,
+        api_key=key,
+    )  # fmt: skip
     if chosen == "offline":
         return EngineConfig("offline", OFFLINE_TEXT_MODEL, OFFLINE_IMAGE_MODEL)
     if chosen != "openai":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict
 
 from studio.core.book import Page, UsageRecord, UsageTotals
@@ -82,12 +84,37 @@ class PlanFailed(Event):
     reason: str
 
 
-class RunFinished(Event):
-    """The run is over. `outcome` is one of complete, failed_pages, cancelled,
-    budget, plan_failed, stopped (a fatal provider error such as a bad key)."""
+class Outcome(StrEnum):
+    """How a run ended."""
 
-    outcome: str
+    COMPLETE = "complete"
+    FAILED_PAGES = "failed_pages"
+    CANCELLED = "cancelled"
+    BUDGET = "budget"
+    PLAN_FAILED = "plan_failed"
+    STOPPED = "stopped"
+    """Stopped before its end; `RunFinished.stop` says why."""
+    DELETED = "deleted"
+    """The book was deleted while it was being generated; nothing more was saved."""
+
+
+class StopReason(StrEnum):
+    """Why a run stopped before its end."""
+
+    KEY_REJECTED = "key_rejected"
+    """The server refused the API key: no other request went out."""
+    CANNOT_SAVE = "cannot_save"
+    """The book could not be written (a full disk, a read-only folder)."""
+    UNEXPECTED = "unexpected"
+    """A fault in the studio itself; the log has the details."""
+
+
+class RunFinished(Event):
+    """The run is over: how (`outcome`), why it stopped early (`stop`), in words (`message`)."""
+
+    outcome: Outcome
     message: str = ""
+    stop: StopReason | None = None
 
 
 class Notice(Event):

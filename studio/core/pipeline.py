@@ -46,11 +46,13 @@ from studio.core.events import (
     ImageReady,
     ImageStarted,
     Notice,
+    Outcome,
     PageTextChanged,
     PageTextReady,
     PlanFailed,
     PlanStarted,
     RunFinished,
+    StopReason,
     StoryProgress,
     StoryWaiting,
     TitleReady,
@@ -89,17 +91,6 @@ class PlanMode(StrEnum):
     PER_PAGE = "per-page"
 
 
-class Outcome(StrEnum):
-    COMPLETE = "complete"
-    FAILED_PAGES = "failed_pages"
-    CANCELLED = "cancelled"
-    BUDGET = "budget"
-    PLAN_FAILED = "plan_failed"
-    STOPPED = "stopped"
-    DELETED = "deleted"
-    """The book was deleted while it was being generated; nothing more was saved."""
-
-
 @dataclass
 class PipelineConfig:
     concurrency: int = 4
@@ -128,6 +119,15 @@ class PipelineConfig:
 
 class _Stop(Exception):
     """Stops the whole run (a rejected key, a disk that cannot be written)."""
+
+    def __init__(self, message: str, reason: StopReason) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _stop_for(err: AuthError | StorageError) -> _Stop:
+    reason = StopReason.KEY_REJECTED if isinstance(err, AuthError) else StopReason.CANNOT_SAVE
+    return _Stop(str(err), reason)
 
 
 class Pipeline:
@@ -204,6 +204,8 @@ class Pipeline:
         failure = self._last_failure.pop(number, None)
         if failure is not None:
             return RunFinished(outcome=Outcome.FAILED_PAGES, message=failure)
+        if self._budget_noted:  # the budget was reached before the picture was asked for
+            return RunFinished(outcome=Outcome.BUDGET, message=self._describe(Outcome.BUDGET))
         return RunFinished(outcome=Outcome.COMPLETE, message="")
 
     async def _in_group(
@@ -212,27 +214,29 @@ class Pipeline:
         """Run `body` and the tasks it starts. Returns how the run ended when it was
         stopped (a rejected key, a full disk); saves and re-raises on cancel."""
         try:
-            reason = await self._run_group(body)
+            stopped = await self._run_group(body)
         except asyncio.CancelledError:
             await asyncio.shield(self._finish(Outcome.CANCELLED, cancelled))
             raise
-        if reason is None:
+        if stopped is None:
             return None
-        return await self._finish(Outcome.STOPPED, reason)
+        return await self._finish(Outcome.STOPPED, str(stopped), stopped.reason)
 
-    async def _run_group(self, body: Callable[[], Awaitable[None]]) -> str | None:
+    async def _run_group(self, body: Callable[[], Awaitable[None]]) -> _Stop | None:
         """Run `body` and the tasks it starts; return why the run was stopped, if it was."""
-        stopped: str | None = None
+        stopped: _Stop | None = None
         self._stopped = None
         try:
             async with asyncio.TaskGroup() as group:
                 self._group = group
                 await body()
         except* _Stop as group_error:
-            stopped = str(group_error.exceptions[0])
+            first = group_error.exceptions[0]
+            stopped = first if isinstance(first, _Stop) else None
         except* Exception as group_error:
             log.error("The run failed", exc_info=group_error.exceptions[0])
-            stopped = f"Unexpected error: {group_error.exceptions[0]}"
+            message = f"Unexpected error: {group_error.exceptions[0]}"
+            stopped = _Stop(message, StopReason.UNEXPECTED)
         finally:
             self._group = None
         return stopped
@@ -261,7 +265,9 @@ class Pipeline:
         self._emit(PageTextChanged(page=page.model_copy(deep=True)))
         return page
 
-    async def _finish(self, outcome: Outcome, message: str) -> RunFinished:
+    async def _finish(
+        self, outcome: Outcome, message: str, stop: StopReason | None = None
+    ) -> RunFinished:
         for page in self.book.pages:
             if page.image.status in (ImageStatus.RUNNING, ImageStatus.PENDING):
                 has_picture = page.image.current is not None
@@ -269,10 +275,12 @@ class Pipeline:
         try:
             await self.store.save()
         except BookGoneError as err:
-            outcome, message = Outcome.DELETED, str(err)
+            outcome, message, stop = Outcome.DELETED, str(err), None
         except StorageError as err:
-            outcome, message = Outcome.STOPPED, str(err)
-        finished = RunFinished(outcome=outcome, message=message or self._describe(outcome))
+            outcome, message, stop = Outcome.STOPPED, str(err), StopReason.CANNOT_SAVE
+        finished = RunFinished(
+            outcome=outcome, message=message or self._describe(outcome), stop=stop
+        )
         self._emit(finished)
         return finished
 
@@ -317,7 +325,7 @@ class Pipeline:
         try:
             await self._write_story(request)
         except AuthError as err:
-            raise _Stop(str(err)) from err
+            raise _stop_for(err) from err
         except ProviderError as err:
             await self._plan_failed(str(err))
         finally:
@@ -651,10 +659,8 @@ class Pipeline:
             await self._illustrate_with_retries(number, prompt)
         except (_Stop, asyncio.CancelledError):
             raise
-        except AuthError as err:
-            raise _Stop(str(err)) from err
-        except StorageError as err:
-            raise _Stop(str(err)) from err
+        except (AuthError, StorageError) as err:
+            raise _stop_for(err) from err
         except Exception as err:
             log.exception("Page %d failed unexpectedly", number)
             self._fail(number, f"Unexpected error: {err}")
@@ -719,7 +725,7 @@ class Pipeline:
             request = _with_reference(request, self._sheet_bytes)
         async with self.limiter as slot:
             if self._stopped is not None:
-                raise _Stop(self._stopped)
+                raise _Stop(self._stopped, StopReason.KEY_REJECTED)
             if self._no_pictures is not None:
                 raise NoImageEndpoint(self._no_pictures)  # every page would be refused alike
             self._set_status(number, ImageStatus.RUNNING, None)
@@ -813,7 +819,7 @@ class Pipeline:
             self._sheet_bytes = await self._sheet_image()
         except (ProviderError, imaging.ImageRejected, TimeoutError) as err:
             if isinstance(err, AuthError):
-                raise _Stop(str(err)) from err
+                raise _stop_for(err) from err
             self._emit(
                 Notice(
                     message=f"The character sheet failed ({_reason(err)}); "
@@ -887,7 +893,7 @@ class Pipeline:
         try:
             await self.store.save()
         except StorageError as err:
-            raise _Stop(str(err)) from err
+            raise _stop_for(err) from err
 
     def _emit(self, event: Event) -> None:
         if self._emit_cb is None:

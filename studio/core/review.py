@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from studio.core.book import Book, Page, Review, ReviewState
+from studio.core.prompting import image_request
 
 MAX_NOTE_CHARS = 2000
 MAX_INSTRUCTION_NOTE_CHARS = 600
@@ -56,6 +57,25 @@ def review_summary(book: Book) -> ReviewSummary:
         pages_left=left,
         text=_summary_text(len(states), approved, unreviewed, changes),
     )
+
+
+def rewrite_instruction(page: Page, typed: str = "") -> str:
+    """What a rewrite of the page's words is asked to do: the author's typed
+    instruction, then the review note (either may be empty)."""
+    note = _one_line(page.review.notes)[:MAX_INSTRUCTION_NOTE_CHARS].rstrip()
+    asked = f"Rewrite this page as the author's review note asks: {note}" if note else ""
+    return " ".join(part for part in (_one_line(typed), asked) if part)
+
+
+def redraw_prompt(book: Book, page: Page, typed: str = "", *, with_note: bool = False) -> str:
+    """The prompt for redrawing the page's picture: its own prompt, then the change
+    the author typed, then (`with_note`) the review note as a change request."""
+    parts = [image_request(book, page).prompt]
+    if typed.strip():
+        parts.append(f"Change: {_one_line(typed)}")
+    if with_note:
+        parts.append(instruction_from_note(page))
+    return "\n".join(parts)
 
 
 def instruction_from_note(page: Page) -> str:

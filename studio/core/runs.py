@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import IntEnum
 
 from studio.core.book import GenerationSettings
 from studio.core.config import ConfigError, EngineConfig, resolve, strip_credentials
+from studio.core.events import Outcome, RunFinished, StopReason
 from studio.core.pipeline import PipelineConfig, PlanMode
 
 ENGINES = ("offline", "openai")
@@ -99,6 +101,36 @@ def pipeline_config(
         config.plan_seconds_per_page = _seconds(per_page, "STUDIO_PLAN_SECONDS_PER_PAGE")
         config.plan_seconds_base = min(config.plan_seconds_base, 4 * config.plan_seconds_per_page)
     return config
+
+
+class ExitCode(IntEnum):
+    """The `studio` command's exit status, one for each way a run or command ends."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    """Bad arguments, settings or key."""
+    FAILED_PAGES = 3
+    """Saved, with pages that failed or were left for the budget; resume finishes them."""
+    BUSY = 4
+    """Another run is generating the book."""
+    DELETED = 5
+    """The book was deleted while it was being generated."""
+    CANCELLED = 130
+
+
+def exit_code(finished: RunFinished) -> ExitCode:
+    """How the end of a run is told to the shell."""
+    if finished.outcome is Outcome.STOPPED:
+        return ExitCode.USAGE if finished.stop is StopReason.KEY_REJECTED else ExitCode.ERROR
+    return {
+        Outcome.COMPLETE: ExitCode.OK,
+        Outcome.FAILED_PAGES: ExitCode.FAILED_PAGES,
+        Outcome.BUDGET: ExitCode.FAILED_PAGES,
+        Outcome.CANCELLED: ExitCode.CANCELLED,
+        Outcome.PLAN_FAILED: ExitCode.ERROR,
+        Outcome.DELETED: ExitCode.DELETED,
+    }[finished.outcome]
 
 
 def _seconds(value: str, name: str) -> float:

@@ -28,6 +28,7 @@ from studio.core.config import (
     DEFAULT_TEXT_MODEL,
     OFFLINE_IMAGE_MODEL,
     OFFLINE_TEXT_MODEL,
+    chosen_engine,
     find_api_key,
     is_local,
     strip_credentials,
@@ -54,11 +55,15 @@ OFFLINE, OPENAI = "offline", "openai"
 
 
 def default_engine(context: AppContext) -> str:
-    chosen = context.settings.engine
-    if chosen in (OFFLINE, OPENAI):
-        return chosen
-    has_key = bool(context.api_key or find_api_key())
-    return OPENAI if has_key or is_local(context.settings.base_url) else OFFLINE
+    """The engine a new book gets, by the same rule every run uses (`chosen_engine`)."""
+    settings = context.settings
+    return chosen_engine(
+        settings.engine,
+        base_url=settings.base_url,
+        image_base_url=settings.image_base_url,
+        image_engine=settings.image_engine,
+        api_key=context.api_key,
+    )
 
 
 def same_server(one: str | None, other: str | None) -> bool:
