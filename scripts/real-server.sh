@@ -17,7 +17,11 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 LLAMA_VERSION=0.3.36
-CACHE=${STUDIO_WHEEL_CACHE:-$HOME/.cache/story-studio/wheels}
+# Built for AVX2 rather than for the build machine: a native build uses every instruction
+# the CPU reports, and on virtual machines that report AMX without granting it the
+# server dies with SIGSEGV at its first answer.
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+CACHE=${STUDIO_WHEEL_CACHE:-$HOME/.cache/story-studio/wheels}/avx2
 GGUF_VERSION=0.19.0
 VENV=.venv-llama
 PY=$VENV/bin/python
@@ -48,8 +52,8 @@ if ! ready; then
     if [ ${#wheels[@]} -eq 0 ]; then
         mkdir -p "$CACHE"
         echo "building llama-cpp-python $LLAMA_VERSION into $CACHE (takes several minutes)" >&2
-        CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
-            "$PY" -m pip wheel -qq --no-deps --wheel-dir "$CACHE" \
+        CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+            "$PY" -m pip wheel -qq --no-cache-dir --no-deps --wheel-dir "$CACHE" \
             "llama-cpp-python==$LLAMA_VERSION" >&2
     fi
     # The compiled wheel comes from the cache (pip never rebuilds it), the [server]

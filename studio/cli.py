@@ -41,7 +41,7 @@ from studio.core.library import (
     StorageError,
     read_picture_file,
 )
-from studio.core.pipeline import PipelineConfig
+from studio.core.pipeline import Pipeline, PipelineConfig
 from studio.core.providers.base import ProviderError
 from studio.core.redact import install_redaction, install_terminal_text
 from studio.core.runs import (
@@ -536,7 +536,7 @@ async def _run_async(
         printer = ProgressPrinter(store.book.settings.pages)
         pipeline = services.pipeline(store, printer, pipeline_config)
         task = asyncio.ensure_future(pipeline.run())
-        _cancel_on_signals(task)
+        _cancel_on_signals(task, pipeline)
         try:
             finished = await task
         except asyncio.CancelledError:
@@ -548,13 +548,18 @@ async def _run_async(
         return finished
 
 
-def _cancel_on_signals(task: asyncio.Future[Any]) -> None:
+def _cancel_on_signals(task: asyncio.Future[Any], pipeline: Pipeline) -> None:
     loop = asyncio.get_running_loop()
+
+    def cancel() -> None:
+        task.cancel()
+        pipeline.cancel()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, task.cancel)
+            loop.add_signal_handler(sig, cancel)
         except (NotImplementedError, RuntimeError):
-            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(task.cancel))
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(cancel))
 
 
 # --- check, export, import -------------------------------------------------------------------

@@ -351,24 +351,35 @@ class BookStore:
         return int(self._base.get("revision") or 0)
 
     async def save(self) -> None:
+        """Write the book soon; returns once this change is on disk.
+
+        The write goes on when the caller is cancelled: a save cut off between the
+        file's replacement and this store's note of it would leave the store merging
+        its own pages a second time on the next save."""
         self.book.updated_at = now()
         self._dirty = True
+        await asyncio.shield(self._save_if_dirty())
+
+    async def _save_if_dirty(self) -> None:
         async with self._lock:
             if not self._dirty:
                 return  # a save that started after this call wrote this change
             self._dirty = False
-            ours = self.book.model_dump(mode="json")
-            loop = asyncio.get_running_loop()
-            written = await loop.run_in_executor(
-                self._executor, self.bundle.commit, ours, self._base
-            )
-            self._take(ours, written)
+            await self._commit(self.book.model_dump(mode="json"))
+
+    async def _commit(self, ours: dict[str, Any]) -> None:
+        loop = asyncio.get_running_loop()
+        written = await loop.run_in_executor(self._executor, self.bundle.commit, ours, self._base)
+        self._take(ours, written)
 
     async def refresh(self) -> bool:
         """Bring in what another process saved; True when the book changed.
 
         Unsaved changes of this store are merged and saved; with none, nothing is written.
         """
+        return await asyncio.shield(self._refresh())
+
+    async def _refresh(self) -> bool:
         loop = asyncio.get_running_loop()
         async with self._lock:
             raw = await loop.run_in_executor(self._executor, self.bundle.read)
@@ -377,10 +388,7 @@ class BookStore:
             theirs = parse_book(raw, self.bundle.book_file).model_dump(mode="json")
             ours = self.book.model_dump(mode="json")
             if ours != self._base:
-                written = await loop.run_in_executor(
-                    self._executor, self.bundle.commit, ours, self._base
-                )
-                self._take(ours, written)
+                await self._commit(ours)
             else:
                 self._take(ours, theirs)
             return True

@@ -84,6 +84,9 @@ from studio.core.streamjson import PageObject, ParsedItem, PlanStreamParser, ext
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+CANCEL_AGAIN_SECONDS = 0.2
+"""How often `Pipeline.cancel` cancels again what has not stopped yet."""
+
 
 class PlanMode(StrEnum):
     AUTO = "auto"  # the whole plan in one call; page by page if that fails
@@ -163,6 +166,9 @@ class Pipeline:
         """What the story server is working on, since when, and its time limit."""
         self._no_pictures: str | None = None
         self._whole_failed = ""
+        self._run_task: asyncio.Task[Any] | None = None
+        self._cancelling = False
+        self._finishing = False
 
     @property
     def book(self) -> Book:
@@ -170,11 +176,32 @@ class Pipeline:
 
     # --- running ---------------------------------------------------------------------
 
+    def cancel(self) -> None:
+        """Stop the run, rewrite or redraw now; what was done stays saved.
+
+        Requests in flight are cancelled, and cancelled again every 0.2 s until they
+        have stopped: on Python 3.11 a library's `asyncio.wait_for` can drop a
+        cancellation that lands as its awaited call completes (bpo-42130).
+        """
+        self._cancelling = True
+        self._cancel_in_flight()
+
+    def _cancel_in_flight(self) -> None:
+        live = [t for t in self._tasks.values() if not t.done()]
+        run = self._run_task
+        if run is not None and not run.done() and not self._finishing:
+            live.append(run)
+        for task in live:
+            task.cancel()
+        if live:
+            asyncio.get_running_loop().call_later(CANCEL_AGAIN_SECONDS, self._cancel_in_flight)
+
     async def run(self) -> RunFinished:
         """Plan what is missing, illustrate what is not done, return how it ended.
 
         Raises BookBusyError at once when another run holds the book."""
         with self.store.generating():
+            self._run_task = asyncio.current_task()
             return await self._run()
 
     async def _run(self) -> RunFinished:
@@ -192,6 +219,7 @@ class Pipeline:
     async def regenerate_image(self, number: int, prompt: str | None = None) -> RunFinished:
         """Draw one page's picture again; the current one moves to its history."""
         with self.store.generating():
+            self._run_task = asyncio.current_task()
             return await self._regenerate_image(number, prompt)
 
     async def _regenerate_image(self, number: int, prompt: str | None) -> RunFinished:
@@ -244,6 +272,7 @@ class Pipeline:
     async def regenerate_text(self, number: int, instruction: str = "") -> Page:
         """Rewrite one page's text (and scene); the old text moves to its history."""
         with self.store.generating():
+            self._run_task = asyncio.current_task()
             return await self._regenerate_text(number, instruction)
 
     async def _regenerate_text(self, number: int, instruction: str) -> Page:
@@ -268,6 +297,7 @@ class Pipeline:
     async def _finish(
         self, outcome: Outcome, message: str, stop: StopReason | None = None
     ) -> RunFinished:
+        self._finishing = True  # its save is not cancelled again
         for page in self.book.pages:
             if page.image.status in (ImageStatus.RUNNING, ImageStatus.PENDING):
                 has_picture = page.image.current is not None
@@ -723,7 +753,9 @@ class Pipeline:
         request = image_request(book, book.page(number), prompt)
         if self._sheet_bytes:
             request = _with_reference(request, self._sheet_bytes)
+        self._not_cancelled()
         async with self.limiter as slot:
+            self._not_cancelled()
             if self._stopped is not None:
                 raise _Stop(self._stopped, StopReason.KEY_REJECTED)
             if self._no_pictures is not None:
@@ -877,6 +909,11 @@ class Pipeline:
 
     def _save_soon(self) -> None:
         self._spawn(self._save())
+
+    def _not_cancelled(self) -> None:
+        """A request about to start after `cancel()` is not started."""
+        if self._cancelling:
+            raise asyncio.CancelledError
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:
         """Start a task in the run's group; None once the run is ending."""

@@ -83,6 +83,7 @@ from studio.core.events import (
     UsageUpdated,
 )
 from studio.core.library import BookBusyError, BookStore, Bundle
+from studio.core.pipeline import Pipeline
 from studio.gui.context import AppContext
 from studio.gui.icons import bind_icon, icon
 from studio.gui.images import ImageLoadError, decode_image_bytes, load_qimage
@@ -499,6 +500,7 @@ class GenerationView(QWidget):
         self.store: BookStore | None = None
         self.model = PageCardModel(self)
         self._run_task: asyncio.Task[RunFinished | None] | None = None
+        self._pipeline: Pipeline | None = None
         self._cancel_requested = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loads: set[asyncio.Task[None]] = set()
@@ -516,9 +518,6 @@ class GenerationView(QWidget):
         self._spin = QTimer(self)
         self._spin.setInterval(80)
         self._spin.timeout.connect(self._repaint_drawing)
-        self._cancel_watch = QTimer(self)
-        self._cancel_watch.setInterval(200)
-        self._cancel_watch.timeout.connect(self._cancel_again_if_ignored)
 
     # --- layout ------------------------------------------------------------------------
 
@@ -628,6 +627,7 @@ class GenerationView(QWidget):
             raise RuntimeError("A generation is already running in this view.")
         self.show_book(store)
         pipeline = await self.context.pipeline(store, self.apply_event)
+        self._pipeline = pipeline
         self._cancel_requested = False
         self._started = time.monotonic()
         self._clock.start()
@@ -668,26 +668,12 @@ class GenerationView(QWidget):
             task.cancel()
 
     def _cancel_run(self) -> None:
+        """The pipeline stops its requests (and makes the stop stick); a run that has
+        not started yet is cancelled as a task."""
         if self._run_task is not None and not self._run_task.done():
             self._run_task.cancel()
-            self._cancel_watch.start()
-
-    def _cancel_again_if_ignored(self) -> None:
-        """Cancel once more if the run went on drawing after being cancelled.
-
-        On Python 3.11 `asyncio.wait_for` drops a cancellation that lands just as
-        its awaited item completes (bpo-42130); a run that still has pictures in
-        flight was not stopped. One that is saving after the cancel has none.
-        """
-        task = self._run_task
-        if task is None or task.done():
-            self._cancel_watch.stop()
-            return
-        store = self.store
-        if store is not None and any(
-            p.image.status is ImageStatus.RUNNING for p in store.book.pages
-        ):
-            task.cancel()
+            if self._pipeline is not None:
+                self._pipeline.cancel()
 
     async def retry_page(self, number: int) -> RunFinished:
         """Draw one failed page again with the same book and engine."""
@@ -737,7 +723,6 @@ class GenerationView(QWidget):
         await asyncio.gather(*tasks, return_exceptions=True)
         self._spin.stop()
         self._clock.stop()
-        self._cancel_watch.stop()
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)

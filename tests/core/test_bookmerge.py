@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -140,3 +141,30 @@ def test_locks_work_when_the_lock_folder_cannot_be_made(
     finally:
         first.release()
     assert blocker.read_text() == "a file where the lock folder would go"
+
+
+async def test_a_cancelled_save_leaves_no_page_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import time
+
+    from studio.core.library import BookStore, Bundle, Library
+
+    bundle = Library(tmp_path / "library").create(_book())
+    commit = Bundle.commit
+
+    def slow_commit(self: Bundle, ours: dict[str, Any], base: dict[str, Any] | None) -> Any:
+        time.sleep(0.2)
+        return commit(self, ours, base)
+
+    monkeypatch.setattr(Bundle, "commit", slow_commit)
+    store = BookStore(bundle, bundle.load())
+    store.book.pages.append(Page(number=3, text="three", scene="s3"))
+    first = asyncio.ensure_future(store.save())
+    await asyncio.sleep(0.05)
+    first.cancel()  # as a cancelled run cancels its pending saves
+    await asyncio.sleep(0.4)
+    store.book.pages.append(Page(number=4, text="four", scene="s4"))
+    await store.save()
+    assert [p.text for p in bundle.load().pages] == ["one", "two", "three", "four"]

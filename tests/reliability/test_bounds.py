@@ -57,16 +57,34 @@ PROMPTLY = 60.0
 class Measured(Run):
     seconds: float = 0.0
     peak_mb: float = 0.0
-    """The child's peak resident memory (ru_maxrss)."""
+    """The child's peak resident memory after it started Python (VmHWM)."""
+
+
+PEAK_OF_STUDIO = """
+import atexit, os, runpy, sys
+
+def _peak():
+    with open("/proc/self/status") as status, open(os.environ["STUDIO_TEST_PEAK"], "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+
+atexit.register(_peak)
+sys.argv = ["studio", *sys.argv[1:]]
+runpy.run_module("studio", run_name="__main__", alter_sys=True)
+"""
+"""Runs `python -m studio` and writes its peak memory in KiB to $STUDIO_TEST_PEAK.
+
+VmHWM belongs to the process's own address space, made new by exec; ru_maxrss from
+wait4 would also count the test process's memory, copied by the fork before exec."""
 
 
 def measured(*args: str | Path, env: dict[str, str], timeout: float = 120) -> Measured:
     """Run `python -m studio ARGS`, timing it and reading its own peak memory."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        peak_file = Path(tempfile.mkdtemp()) / "peak"
         started = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "studio", *map(str, args)],
-            env=env,
+            [sys.executable, "-c", PEAK_OF_STUDIO, *map(str, args)],
+            env={**env, "STUDIO_TEST_PEAK": str(peak_file)},
             cwd=REPO,
             stdout=out,
             stderr=err,
@@ -86,12 +104,13 @@ def measured(*args: str | Path, env: dict[str, str], timeout: float = 120) -> Me
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        peak_kib = float(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss
         return Measured(
             proc.returncode,
             out.read().decode(errors="replace"),
             err.read().decode(errors="replace"),
             seconds=seconds,
-            peak_mb=usage.ru_maxrss / 1024,
+            peak_mb=peak_kib / 1024,
         )
 
 
