@@ -37,6 +37,7 @@ from studio.core.book import (
     TextVersion,
     UsageRecord,
 )
+from studio.core.budget import Budget
 from studio.core.events import (
     BudgetReached,
     CharacterSheetReady,
@@ -59,12 +60,11 @@ from studio.core.events import (
     UsageUpdated,
 )
 from studio.core.library import BookGoneError, BookStore, Bundle, StorageError
-from studio.core.limits import AdaptiveLimiter, backoff_delay
+from studio.core.limits import AdaptiveLimiter
 from studio.core.pricing import estimate_image_cost, estimate_text_cost
 from studio.core.prompting import image_request, sheet_prompt, story_beats
 from studio.core.providers.base import (
     AuthError,
-    ContentRejected,
     FormatRejected,
     ImageProvider,
     ImageRequest,
@@ -77,8 +77,8 @@ from studio.core.providers.base import (
     ProviderError,
     RateLimited,
     TextProvider,
-    TransientError,
 )
+from studio.core.retry import RetryPolicy, describe_failure
 from studio.core.streamjson import PageObject, ParsedItem, PlanStreamParser, extract_json_object
 
 log = logging.getLogger(__name__)
@@ -153,11 +153,16 @@ class Pipeline:
         self.limiter = AdaptiveLimiter(self.config.concurrency)
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._group: asyncio.TaskGroup | None = None
-        self._budget_noted = False
         self._last_failure: dict[int, str] = {}
         self._stopped: str | None = None
-        self._reserved = 0.0
-        """Estimated cost of calls in flight, counted against the budget before they finish."""
+        self.retry = RetryPolicy(
+            self.config.max_attempts, self.config.max_rate_limited, self.config.backoff_base
+        )
+        self.budget = Budget(
+            self.config.budget_usd,
+            lambda: self.book.usage.cost_usd,
+            lambda spent, limit: self._emit(BudgetReached(spent_usd=spent, budget_usd=limit)),
+        )
         self._sheet: asyncio.Event | None = None
         self._sheet_bytes: bytes | None = None
         self._failed_this_run: set[int] = set()
@@ -232,7 +237,7 @@ class Pipeline:
         failure = self._last_failure.pop(number, None)
         if failure is not None:
             return RunFinished(outcome=Outcome.FAILED_PAGES, message=failure)
-        if self._budget_noted:  # the budget was reached before the picture was asked for
+        if self.budget.noted:  # the budget was reached before the picture was asked for
             return RunFinished(outcome=Outcome.BUDGET, message=self._describe(Outcome.BUDGET))
         return RunFinished(outcome=Outcome.COMPLETE, message="")
 
@@ -322,7 +327,7 @@ class Pipeline:
             return Outcome.COMPLETE
         if book.failed_pages:
             return Outcome.FAILED_PAGES
-        return Outcome.BUDGET if self._budget_reached() else Outcome.FAILED_PAGES
+        return Outcome.BUDGET if self.budget.reached() else Outcome.FAILED_PAGES
 
     def _describe(self, outcome: Outcome) -> str:
         book = self.book
@@ -554,23 +559,17 @@ class Pipeline:
     async def _stream_plan(self, request: PlanRequest) -> StoryPlan:
         parser = PlanStreamParser()
         stream = self.text.stream_plan(request)
-        streaming_cost = 0.0
-        try:
+        with self.budget.streaming() as hold:
             async for item in _idle_timeout(stream, self.config.stream_idle_timeout):
                 if isinstance(item, PlanDone):
-                    self._reserved -= streaming_cost
-                    streaming_cost = 0.0
+                    hold.settle()
                     self._record(item.usage)
                     continue
                 self._activity = time.monotonic()
-                estimate = self._text_cost_so_far(request, len(parser.text) + len(item))
-                self._reserved += estimate - streaming_cost
-                streaming_cost = estimate
+                hold.update(self._text_cost_so_far(request, len(parser.text) + len(item)))
                 for parsed in parser.feed(item):
                     self._accept_partial(parsed)
                 self._emit(StoryProgress(chars=len(parser.text)))
-        finally:
-            self._reserved -= streaming_cost
         return await self._validated(request, parser.text)
 
     def _text_cost_so_far(self, request: PlanRequest, chars: int) -> float:
@@ -584,7 +583,9 @@ class Pipeline:
         self._emit(
             Notice(message=f"The story needed fixing ({problem}); asking the model once more.")
         )
-        repaired, done = await self.text.repair_plan(request, text, problem)
+        repaired, done = await self._with_retries(
+            lambda: self.text.repair_plan(request, text, problem)
+        )
         self._record(done.usage)
         again = _plan_problem(extract_json_object(repaired), request.pages, require_count=False)
         if isinstance(again, StoryPlan):
@@ -696,52 +697,34 @@ class Pipeline:
             self._fail(number, f"Unexpected error: {err}")
 
     async def _illustrate_with_retries(self, number: int, prompt: str | None) -> None:
-        attempts = rate_limited = 0
-        last = "no attempt was made"
-        while attempts < self.config.max_attempts and rate_limited < self.config.max_rate_limited:
+        async def attempt() -> None:
             if self._sheet is not None:
                 await self._sheet.wait()
-            if self._budget_reached(self._image_cost()):
-                self._note_budget()
+            if self.budget.reached(self._image_cost()):
+                self.budget.note()
                 return
             if self._no_pictures is not None:
-                self._fail(number, self._no_pictures)
-                return
-            try:
-                await self._attempt(number, prompt)
-                return
-            except NoImageEndpoint as err:
-                self._no_pictures = str(err)  # every other page would be refused the same way
-                self._fail(number, str(err))
-                return
-            except RateLimited as err:
-                rate_limited += 1
-                last = str(err)
-                self._set_status(number, ImageStatus.PENDING, None)
-                continue  # the limiter holds the next attempt until the server has room
-            except ContentRejected as err:
-                self._fail(number, str(err))
-                return
-            except (TransientError, TimeoutError) as err:
-                last = _reason(err)
-            except (ProviderError, imaging.ImageRejected) as err:
-                if isinstance(err, AuthError):
-                    raise
-                self._fail(number, str(err))
-                return
-            attempts += 1
-            if attempts < self.config.max_attempts:
-                self._set_status(number, ImageStatus.PENDING, None)
-                await asyncio.sleep(backoff_delay(attempts, self.config.backoff_base))
-        self._fail(number, last)
+                raise NoImageEndpoint(self._no_pictures)
+            await self._attempt(number, prompt)
+
+        try:
+            await self.retry.run(
+                attempt,
+                server="image server",
+                between=lambda: self._set_status(number, ImageStatus.PENDING, None),
+                limiter_waits=True,  # the limiter holds the next call until the server has room
+            )
+        except NoImageEndpoint as err:
+            self._no_pictures = str(err)  # every other page would be refused the same way
+            self._fail(number, str(err))
+        except AuthError:
+            raise
+        except (ProviderError, imaging.ImageRejected) as err:
+            self._fail(number, str(err))
 
     async def _attempt(self, number: int, prompt: str | None) -> None:
-        cost = self._image_cost()
-        self._reserved += cost
-        try:
+        with self.budget.holding(self._image_cost()):
             data, request = await self._request_image(number, prompt)
-        finally:
-            self._reserved -= cost
         await self._store_image(number, data, request.prompt)
 
     def _image_cost(self) -> float:
@@ -854,7 +837,7 @@ class Pipeline:
                 raise _stop_for(err) from err
             self._emit(
                 Notice(
-                    message=f"The character sheet failed ({_reason(err)}); "
+                    message=f"The character sheet failed ({describe_failure(err, 'image server')}); "
                     "drawing pages without it."
                 )
             )
@@ -894,19 +877,6 @@ class Pipeline:
         self.book.record_usage(usage)
         self._emit(UsageUpdated(record=usage, totals=self.book.usage.model_copy()))
 
-    def _budget_reached(self, next_call: float = 0.0) -> bool:
-        budget = self.config.budget_usd
-        if budget is None:
-            return False
-        committed = self.book.usage.cost_usd + self._reserved
-        return committed >= budget or committed + next_call > budget
-
-    def _note_budget(self) -> None:
-        if not self._budget_noted:
-            self._budget_noted = True
-            budget = self.config.budget_usd or 0.0
-            self._emit(BudgetReached(spent_usd=self.book.usage.cost_usd, budget_usd=budget))
-
     def _save_soon(self) -> None:
         self._spawn(self._save())
 
@@ -940,24 +910,8 @@ class Pipeline:
         except Exception:
             log.exception("An event handler failed on %s", type(event).__name__)
 
-    async def _with_retries(self, call: Callable[[], Any]) -> Any:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await call()
-            except RateLimited as err:
-                if attempt >= self.config.max_rate_limited:
-                    raise
-                await asyncio.sleep(err.retry_after or backoff_delay(attempt, 1.0))
-            except (TransientError, TimeoutError) as err:
-                if attempt >= self.config.max_attempts:
-                    raise TransientError(_reason(err, "story server")) from err
-                await asyncio.sleep(backoff_delay(attempt, self.config.backoff_base))
-            except ProviderError as err:
-                if not err.retryable or attempt >= self.config.max_attempts:
-                    raise  # e.g. a stream cut off mid-way is worth another try
-                await asyncio.sleep(backoff_delay(attempt, self.config.backoff_base))
+    async def _with_retries(self, call: Callable[[], Awaitable[T]]) -> T:
+        return await self.retry.run(call, server="story server")
 
 
 PAGE_ATTEMPTS = 3
@@ -1105,12 +1059,6 @@ def _plan_problem(raw: str, pages: int, *, require_count: bool = True) -> StoryP
     if require_count and len(plan.pages) < pages:
         return f"it has {len(plan.pages)} pages but {pages} were asked for"
     return plan
-
-
-def _reason(err: BaseException, server: str = "image server") -> str:
-    if isinstance(err, TimeoutError):
-        return f"The {server} did not answer in time."
-    return str(err) or type(err).__name__
 
 
 async def _idle_timeout(stream: AsyncIterator[T], seconds: float) -> AsyncIterator[T]:

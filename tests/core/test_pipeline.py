@@ -220,6 +220,17 @@ async def test_invalid_json_once_is_repaired(tmp_path: Path, fake_openai: FakeOp
     assert len(fake_openai.requests_to("chat")) == 2
 
 
+async def test_a_repair_the_server_fails_once_is_tried_again(
+    tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.inject(Fault.INVALID_JSON, endpoint="chat", times=1)
+    fake_openai.inject(Fault.SERVER_ERROR, endpoint="chat", times=1)
+    run = await run_pipeline(new_bundle(tmp_path, fake_openai))
+    assert_complete(run)
+    statuses = [r.status for r in fake_openai.requests_to("chat")]
+    assert statuses == [200, 500, 200], "story, repair refused, repair again"
+
+
 async def test_a_rejected_key_stops_the_run_at_once(tmp_path: Path) -> None:
     async with FakeOpenAI(pages=8, image_latency=0.2) as server:
         server.inject(Fault.UNAUTHORIZED, endpoint="images", times=100)
