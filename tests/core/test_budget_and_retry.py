@@ -19,7 +19,7 @@ def test_calls_in_flight_count_against_the_budget() -> None:
     assert budget.reserved == 0
     with budget.streaming() as hold:
         hold.update(0.3)
-        hold.update(0.9)
+        hold.update(1.0)
         assert budget.reached()
         hold.settle()
         spent[0] = 0.95
