@@ -42,8 +42,7 @@ from studio.core.events import (
     TitleReady,
 )
 from studio.core.library import BookStore, Bundle
-from studio.core.prompting import image_request
-from studio.core.review import instruction_from_note
+from studio.core.review import redraw_prompt, rewrite_instruction
 from studio.gui.context import AppContext
 from studio.gui.editing import BookDocument, PagePanel
 from studio.gui.plain import plain_window_title
@@ -69,14 +68,6 @@ def _padded(widget: QWidget, *, scroll: bool = False) -> QWidget:
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(holder)
     return area
-
-
-def note_instruction(page: Page) -> str:
-    """The reviewer's note as an instruction for rewriting the page's words."""
-    note = " ".join(page.review.notes.split())
-    if not note:
-        return ""
-    return f"Rewrite this page as the author's review note asks: {note}"
 
 
 class BookView(QWidget):
@@ -697,7 +688,7 @@ class BookView(QWidget):
             return None
         self.review_panel.commit_notes()
         page = self.book.page(number)
-        return await self.document.regenerate_text(number, note_instruction(page))
+        return await self.document.regenerate_text(number, rewrite_instruction(page))
 
     async def redraw_with_note(self, number: int) -> object:
         """Redraw a page's picture from its prompt plus its review note."""
@@ -705,8 +696,7 @@ class BookView(QWidget):
         if book is None or not number:
             return None
         self.review_panel.commit_notes()
-        page = book.page(number)
-        prompt = f"{image_request(book, page).prompt}\n{instruction_from_note(page)}"
+        prompt = redraw_prompt(book, book.page(number), with_note=True)
         return await self.document.regenerate_picture(number, prompt)
 
     # --- export ---

@@ -434,21 +434,16 @@ class BookDocument(QObject):
         except (ConfigError, StorageError) as err:
             self.failed.emit(f"Page {number}'s picture could not be redrawn: {err}")
             return None
-        except asyncio.CancelledError:
-            self._keep_old_picture(store, number)
-            raise
         finally:
             self._set_busy(number, None)
         illustration = store.book.page(number).image
         if reached:
-            self._keep_old_picture(store, number)
             self.failed.emit(
                 f"Page {number}'s picture was not redrawn: this book's budget of "
                 f"${reached[0].budget_usd:.2f} is reached (${reached[0].spent_usd:.2f} spent)."
             )
         elif finished.outcome != "complete":
             reason = finished.message or illustration.error or finished.outcome
-            self._keep_old_picture(store, number)
             self.failed.emit(f"Page {number}'s picture could not be redrawn: {reason}")
         elif store is self.store and illustration.current is not None:
             if illustration.current is not before:
@@ -464,14 +459,6 @@ class BookDocument(QObject):
                 )
         self.changed(number)
         return finished
-
-    def _keep_old_picture(self, store: BookStore, number: int) -> None:
-        """A redraw that failed or stopped leaves the page with the picture it had."""
-        illustration = store.book.page(number).image
-        if illustration.current is not None and illustration.status is not ImageStatus.DONE:
-            illustration.status, illustration.error = ImageStatus.DONE, None
-            if store is self.store:
-                self.save_soon()
 
     async def _pipeline(self, store: BookStore) -> Pipeline:
         return await self._context.pipeline(store, self._emit)
