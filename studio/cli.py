@@ -41,6 +41,7 @@ from studio.core.library import (
     StorageError,
     read_picture_file,
 )
+from studio.core.logs import install_log_file
 from studio.core.pipeline import Pipeline, PipelineConfig
 from studio.core.providers.base import ProviderError
 from studio.core.redact import install_redaction, install_terminal_text
@@ -266,14 +267,21 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(run(argv))
 
 
+def window() -> None:
+    """The window, as the `story-studio` launcher opens it (no console on Windows)."""
+    sys.exit(run([]))
+
+
 def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.INFO if args.verbose else logging.WARNING
+    stderr = logging.StreamHandler()
+    stderr.setLevel(level)  # the log file may take more than the terminal shows
+    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[stderr])
     install_redaction()
     install_terminal_text()
+    install_log_file()
     library = getattr(args, "sub_library", None) or args.library
     try:
         if args.smoke:

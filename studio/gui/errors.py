@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from studio.core.config import ConfigError
 from studio.core.library import BookBusyError, BookFileError, BookGoneError, StorageError
+from studio.core.logs import log_file
 from studio.core.providers.base import AuthError, ProviderError
 from studio.gui.plain import make_plain, plain_window_title, set_informative
 
@@ -55,8 +56,15 @@ def describe(error: BaseException) -> tuple[str, str]:
     return (
         "Something went wrong",
         f"{type(error).__name__}: {error}\n\nYour books are saved. If this keeps happening, "
-        "run `studio -v` from a terminal and report the details it prints.",
+        + _where_the_log_is(),
     )
+
+
+def _where_the_log_is() -> str:
+    path = log_file()
+    if path is None:
+        return "run `studio -v` from a terminal and report the details it prints."
+    return f"report it with the details in the log file {path}."
 
 
 class ErrorReporter(QObject):
