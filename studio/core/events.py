@@ -58,7 +58,6 @@ class ImagePartial(Event):
 class ImageReady(Event):
     number: int
     display_path: str
-    thumbnail_path: str
 
 
 class ImageFailed(Event):

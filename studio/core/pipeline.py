@@ -775,7 +775,6 @@ class Pipeline:
             ImageReady(
                 number=number,
                 display_path=str(self.store.bundle.image_path(version.display)),
-                thumbnail_path=str(self.store.bundle.image_path(version.thumbnail)),
             )
         )
 

@@ -80,11 +80,3 @@ async def ask_text(parent: QWidget | None, title: str, label: str, text: str = "
         return dialog.textValue() if result == QDialog.DialogCode.Accepted else None
     finally:
         dialog.deleteLater()
-
-
-def find_open_dialog(parent: QWidget, kind: type[QDialog] = QDialog) -> QDialog | None:
-    """The visible dialog of `kind` under `parent` (for tests and for bringing it forward)."""
-    for child in parent.findChildren(kind):
-        if child.isVisible():
-            return child
-    return None

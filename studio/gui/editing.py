@@ -306,12 +306,6 @@ class BookDocument(QObject):
         """A change is waiting for its save to start."""
         return self._save_timer.isActive()
 
-    @property
-    def has_unsaved_changes(self) -> bool:
-        return self._save_timer.isActive() or (
-            self._save_task is not None and not self._save_task.done()
-        )
-
     async def flush(self) -> None:
         """Write any change still waiting for its save, and wait for saves in flight."""
         if self._save_task is not None and not self._save_task.done():

@@ -492,7 +492,6 @@ class GenerationView(QWidget):
     refused = Signal(str)
     """The run did not start: another process or run holds the book (the text says which)."""
     open_book_requested = Signal(object)
-    library_requested = Signal()
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -90,7 +90,7 @@ async def test_a_committed_edit_is_on_disk_at_once(view: BookView, bundle: Bundl
     await view.open_book(bundle)
     view.document.edit_text(1, NEW_TEXT)
     await wait_until(lambda: NEW_TEXT in bundle.book_file.read_text(), 2)
-    assert not view.document.has_unsaved_changes or view.document.save_pending is False
+    assert not view.document.save_pending
 
 
 async def test_the_open_book_deleted_elsewhere_says_so(view: BookView, bundle: Bundle) -> None:

@@ -243,7 +243,6 @@ SPECIES: dict[str, Species] = {
 
 FEMININE = {"girl", "princess", "witch", "grandma", "hen"}
 MASCULINE = {"boy", "prince", "wizard", "grandpa"}
-HUMANS = {name for name, spec in SPECIES.items() if spec.plan == "human"}
 
 
 def find_species(text: str) -> list[tuple[int, str]]:
