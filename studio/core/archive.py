@@ -92,8 +92,9 @@ def archive_name(bundle: Bundle) -> str:
 
 
 def write_archive(bundle: Bundle, destination: Path, comment: bytes = b"") -> None:
-    """Pack `bundle` into the zip file `destination` (which the caller places; see
-    `studio.export`), with `comment` as the zip comment.
+    """Pack `bundle` into the zip file `destination` (which the caller seals, flushes
+    to the disk and moves into place; see `studio.export`), with `comment` as the zip
+    comment.
 
     Only book.json and the pictures the book uses go in, each as an ordinary
     file. A symbolic link inside the bundle (book.json, images/ or a picture) is
@@ -106,8 +107,6 @@ def write_archive(bundle: Bundle, destination: Path, comment: bytes = b"") -> No
     try:
         with destination.open("wb") as handle:
             _write_zip(handle, book, files, comment)
-            handle.flush()
-            os.fsync(handle.fileno())
     except OSError as err:
         raise ArchiveError(f"Could not write {destination}: {err.strerror or err}.") from err
 

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import json
 import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -33,6 +31,7 @@ from uuid import uuid4
 import platformdirs
 from pydantic import ValidationError
 
+from studio.core.atomic import atomic_write as atomic_write
 from studio.core.book import SCHEMA_VERSION, Book, ImageStatus, PlanStatus, now
 from studio.core.booklock import GenerationLock, gone_message, write_lock
 from studio.core.bookmerge import apply_into, merge
@@ -65,64 +64,6 @@ def slugify(text: str, max_len: int = 48) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-zA-Z0-9]+", "-", ascii_text).strip("-").lower()
     return slug[:max_len].strip("-") or "book"
-
-
-# --- Atomic writes -------------------------------------------------------------------
-
-
-def _describe_os_error(path: Path, err: OSError) -> str:
-    if err.errno == errno.ENOSPC:
-        cause = "the disk is full"
-    elif err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        cause = "the folder is read-only or not writable"
-    elif err.errno == errno.EDQUOT:
-        cause = "the disk quota is exceeded"
-    else:
-        cause = err.strerror or str(err)
-    return f"Could not save {path.name} in {path.parent}: {cause}."
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, whole."""
-    fd = -1
-    tmp = ""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            fd = -1
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        tmp = ""
-        _fsync_dir(path.parent)
-    except OSError as err:
-        kept = " The previous copy is intact." if path.exists() else ""
-        raise StorageError(_describe_os_error(path, err) + kept) from err
-    finally:
-        if fd >= 0:
-            os.close(fd)
-        if tmp:
-            with _suppress_os_error():
-                os.unlink(tmp)
-
-
-class _suppress_os_error:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> bool:
-        return exc_type is not None and issubclass(exc_type, OSError)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- Loading and migration -----------------------------------------------------------

@@ -42,6 +42,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from studio.core.archive import ARCHIVE_SUFFIX
+from studio.core.atomic import atomic_write, create_temp, fsync_file
 from studio.export.common import ExportError, Job
 
 try:
@@ -94,7 +95,7 @@ def write_file(job: Job, target: Path, write: Callable[[Path], None]) -> Path:
     try:
         write(tmp)
         seal(tmp)
-        _fsync(tmp)
+        fsync_file(tmp)
         dest, why = _place_file(tmp, target)
     finally:
         _release(lock)
@@ -564,14 +565,8 @@ def _write_marker(folder: Path, kind: str, files: dict[str, list[Entry]]) -> Non
     }
     if earlier:
         data["previous"] = earlier
-    tmp, lock = _temp_file(folder, MARKER.lstrip("."))
-    try:
-        tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        _fsync(tmp)
-        os.replace(tmp, folder / MARKER)
-    finally:
-        _release(lock)
-        tmp.unlink(missing_ok=True)
+    text = json.dumps(data, indent=1) + "\n"
+    atomic_write(folder / MARKER, text.encode(), mode=0o666, suffix=".part", hold_lock=True)
 
 
 # --- Names, temporary files and leftovers ----------------------------------------------
@@ -595,19 +590,14 @@ def candidates_for_folder(target: Path) -> list[Path]:
 
 def _temp_file(folder: Path, name: str) -> tuple[Path, int | None]:
     """A new empty `.name.XXXXXXXX.part` in `folder` (mode 0666 & ~umask), locked while in use."""
-    while True:
-        path = folder / f".{name}.{secrets.token_hex(4)}.part"
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o666)
-        except FileExistsError:
-            continue
-        return path, _hold(fd)
+    path, fd = create_temp(folder / name, suffix=".part", mode=0o666)
+    return path, _hold(fd)
 
 
 def _temp_folder(folder: Path, name: str, inside: bool) -> tuple[Path, int | None]:
     """A new empty folder (mode 0777 & ~umask), locked while in use: `.name.XXXXXXXX.part`
     beside a new target, `.storystudio-export.XXXXXXXX.part` inside an existing one."""
-    stem = "storystudio-export" if inside else name
+    stem = "storystudio-export" if inside else name.lstrip(".")
     while True:
         path = folder / f".{stem}.{secrets.token_hex(4)}.part"
         try:
@@ -634,7 +624,7 @@ def _release(fd: int | None) -> None:
 
 def remove_leftovers(folder: Path, name: str) -> int:
     """Remove `.name.XXXXXXXX.part` files and folders a killed export left in `folder`."""
-    pattern = re.compile(rf"\.{re.escape(name)}\.{_RANDOM}\.(?:part|tmp)")
+    pattern = re.compile(rf"\.{re.escape(name.lstrip('.'))}\.{_RANDOM}\.(?:part|tmp)")
     return _remove_matching(folder, pattern)
 
 
@@ -679,11 +669,6 @@ def _remove_if_abandoned(path: Path) -> bool:
         return True
     finally:
         _release(fd)
-
-
-def _fsync(path: Path) -> None:
-    with path.open("rb+") as handle:
-        os.fsync(handle.fileno())
 
 
 def _count(items: list[str]) -> str:

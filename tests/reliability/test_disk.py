@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.core import library as library_module
+from studio.core import atomic as atomic_module
 from studio.core.book import ImageStatus
 from studio.core.library import Bundle, StorageError, atomic_write
 from tests.reliability.helpers import assert_consistent, leftovers, studio, studio_env
@@ -178,7 +178,7 @@ def test_read_only_library(tmpfs_factory: type, tmp_path: Path, finished_book: P
 # --- Simulated, in-process: every step of an atomic write failing -------------------
 
 
-@pytest.mark.parametrize("step", ["mkstemp", "write", "fsync", "replace"])
+@pytest.mark.parametrize("step", ["create", "write", "fsync", "replace"])
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EDQUOT])
 def test_atomic_write_failing_at_any_step_keeps_the_old_file(
     step: str, code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -189,8 +189,15 @@ def test_atomic_write_failing_at_any_step_keeps_the_old_file(
     def fail(*_: object, **__: object) -> None:
         raise OSError(code, os.strerror(code))
 
-    if step == "mkstemp":
-        monkeypatch.setattr(library_module.tempfile, "mkstemp", fail)
+    if step == "create":
+        real_open = os.open
+
+        def create(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+            if flags & os.O_CREAT and Path(path).parent == tmp_path:
+                fail()
+            return real_open(path, flags, *args)
+
+        monkeypatch.setattr(atomic_module.os, "open", create)
     elif step == "write":
         real_fdopen = os.fdopen
 
@@ -199,11 +206,11 @@ def test_atomic_write_failing_at_any_step_keeps_the_old_file(
             handle.write = fail  # type: ignore[method-assign]
             return handle
 
-        monkeypatch.setattr(library_module.os, "fdopen", fdopen)
+        monkeypatch.setattr(atomic_module.os, "fdopen", fdopen)
     elif step == "fsync":
-        monkeypatch.setattr(library_module.os, "fsync", fail)
+        monkeypatch.setattr(atomic_module.os, "fsync", fail)
     else:
-        monkeypatch.setattr(library_module.os, "replace", fail)
+        monkeypatch.setattr(atomic_module.os, "replace", fail)
 
     with pytest.raises(StorageError) as caught:
         atomic_write(target, b'{"new": true}')
