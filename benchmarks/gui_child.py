@@ -261,7 +261,7 @@ async def _until(check: Any, limit: float = 30.0) -> float:
 def _settled(view: Any, number: int) -> bool:
     """The page is shown and its picture's load is over (the sheet keeps the old one till then)."""
     sheet = view.reader.sheet_for(number)
-    return sheet is not None and not view._tasks._tasks and sheet.picture.has_picture
+    return sheet is not None and not view.ops.pending and sheet.picture.has_picture
 
 
 async def book(args: dict[str, Any]) -> dict[str, Any]:

@@ -15,8 +15,6 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import PySide6.QtWidgets  # noqa: F401  (Qt is imported before qasync picks a binding)
-import qasync
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -29,8 +27,9 @@ from studio.core.settings import load_settings, take_settings_notice
 from studio.gui.context import AppContext
 from studio.gui.errors import ErrorReporter
 from studio.gui.icons import app_icon
+from studio.gui.lib import loop as qt_loop
+from studio.gui.lib.theme import apply_theme, follow_system, load_fonts
 from studio.gui.main_window import MainWindow
-from studio.gui.theme import apply_theme, follow_system, load_fonts
 
 AUTOSTART_ENV = "STUDIO_AUTOSTART"
 """A premise: start generating it offline at launch (demos and tests)."""
@@ -146,7 +145,7 @@ async def amain(app: QApplication, library_dir: Path | None = None) -> int:
         window.schedule_library_refresh()
         executor.submit(_warm_imports)
         if premise := os.environ.get(AUTOSTART_ENV):
-            window.spawn(_autostart(window, premise))
+            window.ops.run(_autostart(window, premise))
         if seconds := os.environ.get(AUTOQUIT_ENV):
             QTimer.singleShot(int(float(seconds) * 1000), window.close)
         await closed.wait()
@@ -166,4 +165,4 @@ async def amain(app: QApplication, library_dir: Path | None = None) -> int:
 def main(library_dir: Path | None = None) -> int:
     """Open the studio window; returns the process exit status."""
     app = build_application()
-    return qasync.run(amain(app, library_dir))
+    return qt_loop.run(amain(app, library_dir))

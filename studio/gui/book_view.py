@@ -8,10 +8,8 @@ history and saves soon after each change.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
@@ -45,8 +43,11 @@ from studio.core.library import BookStore, Bundle
 from studio.core.review import redraw_prompt, rewrite_instruction
 from studio.gui.context import AppContext
 from studio.gui.editing import BookDocument, PagePanel
+from studio.gui.lib.images import ImageLoadError, decode_image_bytes, image_cache
+from studio.gui.lib.ops import Ops
+from studio.gui.lib.theme import book_family
 from studio.gui.plain import plain_window_title
-from studio.gui.reader import MUTED, ImageCache, ReaderView, TaskSet, book_family
+from studio.gui.reader import ReaderView
 from studio.gui.review import ReviewPanel
 from studio.gui.versions import VersionsPanel
 
@@ -81,8 +82,8 @@ class BookView(QWidget):
         self.setObjectName("book_view")
         book_family()
         self._context = context
-        self._tasks = TaskSet()
-        self._cache = ImageCache(context.executor)
+        self.ops = Ops(self, context.executor)
+        """The view's background work: pictures loading, rewrites and redraws with a note."""
         self._bundle: Bundle | None = None
         self._full_screen = False
         self.document = BookDocument(context, self)
@@ -93,13 +94,13 @@ class BookView(QWidget):
         self.document.busy_changed.connect(self._busy_changed)
         self.document.saved.connect(self._saved)
 
-        self.reader = ReaderView(self._cache, self._tasks)
+        self.reader = ReaderView(self.ops)
         self.reader.page_changed.connect(self._page_shown)
         self.reader.text_edited.connect(self.document.edit_text)
         self.reader.zoom_changed.connect(lambda _zoom: self._update_footer())
         self.page_panel = PagePanel(self.document)
         self.page_panel.edit_requested.connect(self.edit_text_in_place)
-        self.versions = VersionsPanel(self._cache, self._tasks)
+        self.versions = VersionsPanel(self.ops)
         self.versions.restore_text_requested.connect(self.document.restore_text)
         self.versions.restore_picture_requested.connect(self.document.restore_picture)
         self.review_panel = ReviewPanel()
@@ -107,10 +108,10 @@ class BookView(QWidget):
         self.review_panel.notes_edited.connect(self._notes_edited)
         self.review_panel.page_requested.connect(self.go_to)
         self.review_panel.rewrite_with_note_requested.connect(
-            lambda n: self._spawn(self.rewrite_with_note(n))
+            lambda n: self.ops.run(self.rewrite_with_note(n))
         )
         self.review_panel.redraw_with_note_requested.connect(
-            lambda n: self._spawn(self.redraw_with_note(n))
+            lambda n: self.ops.run(self.redraw_with_note(n))
         )
 
         self._build()
@@ -131,15 +132,12 @@ class BookView(QWidget):
         self.title_label.setFont(title_font)
         self.subtitle_label = QLabel()
         self.subtitle_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.subtitle_label.setStyleSheet(f"color: {MUTED};")
+        self.subtitle_label.setProperty("role", "caption")
         self.notice = QLabel()
         self.notice.setObjectName("book_notice")
         self.notice.setTextFormat(Qt.TextFormat.PlainText)
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet(
-            "background: #fbefd9; color: #5c4424; border: 1px solid #ecd6ad;"
-            " border-radius: 6px; padding: 6px 10px;"
-        )
+        self.notice.setProperty("role", "notice")
         self.notice.hide()
         self.notice_close = QToolButton()
         self.notice_close.setText("✕")
@@ -192,10 +190,6 @@ class BookView(QWidget):
         footer.setObjectName("reader_footer")
         footer.setStyleSheet(
             "QFrame#reader_footer { background: palette(window); border-top: 1px solid palette(mid); }"
-            " QToolButton { padding: 4px 10px; border-radius: 6px; border: 1px solid transparent; }"
-            " QToolButton:hover { background: rgba(0, 0, 0, 0.05); }"
-            " QToolButton:checked { background: palette(alternate-base); color: palette(highlight);"
-            " border-color: palette(highlight); }"
         )
         self.previous_button = self._tool("‹  Previous", "Previous page (Left, Page Up)")
         self.previous_button.clicked.connect(self.reader.previous_page)
@@ -223,7 +217,7 @@ class BookView(QWidget):
         self.full_button.clicked.connect(self.toggle_full_screen)
         self.save_label = QLabel()
         self.save_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.save_label.setStyleSheet(f"color: {MUTED};")
+        self.save_label.setProperty("role", "caption")
         self.save_label.setMinimumWidth(140)
         row = QHBoxLayout(footer)
         row.setContentsMargins(10, 4, 10, 4)
@@ -247,6 +241,7 @@ class BookView(QWidget):
         button = QToolButton()
         button.setText(text)
         button.setToolTip(tip)
+        button.setProperty("role", "flat")
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         return button
 
@@ -362,13 +357,13 @@ class BookView(QWidget):
         self.rewrite_note_action = a(
             "Rewrite Words with Note",
             "Review",
-            lambda: self._spawn(self.rewrite_with_note(self.current_page)),
+            lambda: self.ops.run(self.rewrite_with_note(self.current_page)),
             name="rewrite_with_note",
         )
         self.redraw_note_action = a(
             "Redraw Picture with Note",
             "Review",
-            lambda: self._spawn(self.redraw_with_note(self.current_page)),
+            lambda: self.ops.run(self.redraw_with_note(self.current_page)),
             name="redraw_with_note",
         )
         self.export_action = a(
@@ -405,8 +400,7 @@ class BookView(QWidget):
     async def open_book(self, bundle: Bundle) -> None:
         """Load a book from disk in the executor and show it. Raises BookFileError."""
         await self.document.flush()
-        loop = asyncio.get_running_loop()
-        book = await loop.run_in_executor(self._context.executor, bundle.load)
+        book = await self.ops.call(bundle.load)
         self._show(BookStore(bundle, book, self._context.executor))
         self.reader.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -418,25 +412,25 @@ class BookView(QWidget):
 
     def apply_event(self, event: Event) -> None:
         """Keep the view current with a pipeline event for the shown book."""
-        book = self.book
-        if book is None:
+        if self.book is None:
             return
-        if isinstance(event, TitleReady):
-            self._show_title()
-        elif isinstance(event, PageTextReady | PageTextChanged):
-            self._refresh_page(event.page.number)
-        elif isinstance(event, ImageStarted | ImageFailed):
-            self._refresh_page(event.number)
-        elif isinstance(event, ImageReady):
-            self._refresh_page(event.number)
-        elif isinstance(event, ImagePartial):
-            self._spawn(self._show_partial(event.number, event.data))
-        elif isinstance(event, PlanFailed):
-            self.show_notice(event.reason)
-        elif isinstance(event, Notice):
-            self.show_notice(event.message)
-        elif isinstance(event, RunFinished):
-            self._refresh_page(None)
+        match event:
+            case TitleReady():
+                self._show_title()
+            case PageTextReady(page=page) | PageTextChanged(page=page):
+                self._refresh_page(page.number)
+            case ImageStarted(number=number) | ImageFailed(number=number):
+                self._refresh_page(number)
+            case ImageReady(number=number):
+                self._refresh_page(number)
+            case ImagePartial(number=number, data=data):
+                self.ops.run(self._show_partial(number, data))
+            case PlanFailed(reason=reason):
+                self.show_notice(reason)
+            case Notice(message=message):
+                self.show_notice(message)
+            case RunFinished():
+                self._refresh_page(None)
 
     # --- more for the main window and the tests ---
 
@@ -470,10 +464,10 @@ class BookView(QWidget):
             self.toggle_full_screen()
         await self.document.stop_regenerating()
         await self.flush()
-        await self._tasks.drain()
+        await self.ops.stop()
+        self._forget_pictures()
         self._bundle = None
         self.document.set_store(None)
-        self._cache.clear()
         self.reader.set_book(None, None)
         self._show_title()
         self._enable_actions()
@@ -487,9 +481,9 @@ class BookView(QWidget):
     # --- showing ---
 
     def _show(self, store: BookStore) -> None:
+        self._forget_pictures()
         self._bundle = store.bundle
         self.document.set_store(store)
-        self._cache.clear()
         self.show_notice("")
         self.save_label.setText("")
         self._show_title()
@@ -522,10 +516,17 @@ class BookView(QWidget):
             self.review_panel.show_book(book)
         self._enable_actions()
 
+    def _forget_pictures(self) -> None:
+        """The pictures of the book shown until now leave the cache with it."""
+        if self._bundle is not None:
+            image_cache.forget(self._bundle.path)
+
     async def _show_partial(self, number: int, data: bytes) -> None:
-        image = await self._cache.decode(data)
-        if not image.isNull():
-            self.reader.show_partial(number, image)
+        try:
+            image = await decode_image_bytes(self.ops.executor, data, None)
+        except ImageLoadError:
+            return
+        self.reader.show_partial(number, image)
 
     def _page_updated(self, number: int) -> None:
         self._refresh_page(number or None)
@@ -707,13 +708,8 @@ class BookView(QWidget):
 
         if self.book is None or self._bundle is None:
             return None
-        self._spawn(self.flush())
+        self.ops.run(self.flush())
         dialog = ExportDialog(self._bundle, self.book, self._context.executor, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
-
-    # --- background work ---
-
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        self._tasks.spawn(coro)

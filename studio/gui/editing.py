@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from studio.core.book import Book, ImageStatus, ImageVersion, Page, ReviewState, TextVersion
 from studio.core.config import ConfigError
@@ -37,6 +36,7 @@ from studio.core.prompting import image_request
 from studio.core.providers.base import ProviderError
 from studio.core.review import set_review
 from studio.gui.context import AppContext
+from studio.gui.lib.loop import async_slot
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ class BookDocument(QObject):
         self._running: set[asyncio.Task[object]] = set()
         self._watch = QTimer(self, interval=WATCH_INTERVAL_MS)
         self._watch.timeout.connect(self._look_at_disk)
-        self._watch_task: asyncio.Task[None] | None = None
+        self._watch_task: asyncio.Task[bool] | None = None
         self._seen: tuple[int, int, int] | None = _UNSEEN
 
     @property
@@ -539,7 +539,7 @@ class PagePanel(QWidget):
         self.status = QLabel()
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #9c3b22;")
+        self.status.setProperty("role", "error")
         self.status.hide()
 
         words_row = QHBoxLayout()
@@ -605,11 +605,11 @@ class PagePanel(QWidget):
         self.status.setText(message)
         self.status.setVisible(bool(message))
 
-    @asyncSlot()
+    @async_slot()
     async def _rewrite_clicked(self) -> None:
         await self.rewrite()
 
-    @asyncSlot()
+    @async_slot()
     async def _redraw_clicked(self) -> None:
         await self.redraw()
 

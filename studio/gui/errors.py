@@ -1,7 +1,7 @@
 """One place for every error nobody caught: log it, then tell the person what to do.
 
-Installed by the composition root as `sys.excepthook` (Qt slots, asyncSlot
-tasks) and as the loop's exception handler (callbacks, forgotten tasks). The
+Installed by the composition root as `sys.excepthook` (Qt slots, async slots, background
+ops) and as the loop's exception handler (callbacks, forgotten tasks). The
 dialog is opened with `open()`, never `exec()`, so the loop keeps running.
 """
 

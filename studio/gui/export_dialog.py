@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from studio.core.book import Book
 from studio.core.library import Bundle
@@ -43,6 +42,7 @@ from studio.export import (
     export_book,
 )
 from studio.export.common import book_slug
+from studio.gui.lib.loop import async_slot
 from studio.gui.plain import plain_window_title
 
 FORMAT_LABELS = {
@@ -139,9 +139,7 @@ class ExportDialog(QDialog):
         self.warnings_title = QLabel("Worth checking before you share or print it:")
         self.warnings_title.setTextFormat(Qt.TextFormat.PlainText)
         self.warnings_title.hide()
-        self.warnings.setStyleSheet(
-            "QPlainTextEdit { background: #fbefd9; color: #5c4424; border: 1px solid #ecd6ad; }"
-        )
+        self.warnings.setProperty("role", "notice")
         self.warnings.hide()
 
         self.show_button = QPushButton("Show in folder")
@@ -231,7 +229,7 @@ class ExportDialog(QDialog):
     def running(self) -> bool:
         return self._job is not None and not self._job.done()
 
-    @asyncSlot()
+    @async_slot()
     async def _export_clicked(self) -> None:
         await self.run_export()
 

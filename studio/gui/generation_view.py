@@ -12,9 +12,7 @@ import asyncio
 import contextlib
 import logging
 import math
-import sys
 import time
-from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -61,7 +59,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from studio.core.book import ImageStatus, Page, PlanStatus, UsageTotals
 from studio.core.events import (
@@ -86,9 +83,11 @@ from studio.core.library import BookBusyError, BookStore, Bundle
 from studio.core.pipeline import Pipeline
 from studio.gui.context import AppContext
 from studio.gui.icons import bind_icon, icon
-from studio.gui.images import ImageLoadError, decode_image_bytes, load_qimage
+from studio.gui.lib.images import ImageLoadError, decode_image_bytes, load_image
+from studio.gui.lib.loop import async_slot
+from studio.gui.lib.ops import Ops
+from studio.gui.lib.theme import CHIP_FILL_ALPHA, SPACING, book_font, current_theme, ui_font
 from studio.gui.plain import plain_label, plain_tooltip
-from studio.gui.theme import SPACING, book_font, current_theme, ui_font
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +292,7 @@ class PageCardDelegate(QStyledItemDelegate):
             target.moveCenter(area.center())
             painter.drawPixmap(target, card.pixmap)
             if card.partial:
-                painter.fillRect(area, QColor(255, 255, 255, 60))
+                painter.fillRect(area, theme.color("draft_wash"))
         else:
             glyph = icon("warning" if card.state is CardState.FAILED else "image", theme.muted)
             side = 40
@@ -312,7 +311,7 @@ class PageCardDelegate(QStyledItemDelegate):
         side = 28
         box = QRectF(area.right() - side - 10, area.top() + 10, side, side)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 90))
+        painter.setBrush(theme.color("spinner_back"))
         painter.drawEllipse(box.adjusted(-4, -4, 4, 4))
         start = int((time.monotonic() * 360) % 360) * 16
         painter.setPen(QPen(theme.color("accent_text" if theme.dark else "base"), 3))
@@ -370,7 +369,7 @@ class PageCardDelegate(QStyledItemDelegate):
         chip_width = metrics.horizontalAdvance(label) + 18
         chip = QRect(row.right() - chip_width, row.top() - 1, chip_width, 20)
         fill = QColor(colour)
-        fill.setAlpha(40)
+        fill.setAlpha(CHIP_FILL_ALPHA)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRoundedRect(QRectF(chip), 10, 10)
@@ -501,9 +500,12 @@ class GenerationView(QWidget):
         self._run_task: asyncio.Task[RunFinished | None] | None = None
         self._pipeline: Pipeline | None = None
         self._cancel_requested = False
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._loads: set[asyncio.Task[None]] = set()
-        self._retries: set[asyncio.Task[Any]] = set()
+        self.ops = Ops(self, context.executor)
+        """Runs of the book and everything else this view starts."""
+        self._loads = Ops(self, context.executor)
+        """Pictures being decoded for the cards (`drain` waits for them)."""
+        self._retries = Ops(self, context.executor)
+        """Failed pages being drawn again (Cancel stops them too)."""
         self._started = 0.0
         self._pages = 0
         self._done = 0
@@ -607,7 +609,7 @@ class GenerationView(QWidget):
             if page.is_done and page.image.current is not None:
                 path = store.bundle.image_path(page.image.current.display)
                 self.model.update(page.number, final_pending=True)
-                self._load(self._load_final(page.number, path))
+                self._loads.run(self._load_final(page.number, path))
         self._set_running(self.is_running)
 
     @property
@@ -654,7 +656,7 @@ class GenerationView(QWidget):
 
     def start(self, store: BookStore) -> asyncio.Task[RunFinished | None]:
         """Begin `generate` as a task this view owns (cancelled by `stop`)."""
-        return self._spawn(self.generate(store))
+        return self.ops.run(self.generate(store))
 
     def cancel(self) -> None:
         """Stop every request now; what is done stays saved."""
@@ -663,8 +665,7 @@ class GenerationView(QWidget):
             self.status_label.setText("Cancelling…")
             self.cancel_button.setEnabled(False)
             self._cancel_run()
-        for task in list(self._retries):
-            task.cancel()
+        self._retries.cancel()
 
     def _cancel_run(self) -> None:
         """The pipeline stops its requests (and makes the stop stick); a run that has
@@ -687,60 +688,28 @@ class GenerationView(QWidget):
             self._set_running(False)
         return finished
 
-    @asyncSlot(int)
+    @async_slot(int)
     async def on_retry_clicked(self, number: int) -> None:
-        task = self._spawn(self.retry_page(number))
-        self._retries.add(task)
-        task.add_done_callback(self._retries.discard)
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await self._retries.join(self.retry_page(number))
 
-    @asyncSlot()
+    @async_slot()
     async def on_resume_clicked(self) -> None:
         if self.store is not None and not self.is_running:
-            await self._owned(self.generate(self.store))
-
-    async def _owned(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        task = self._spawn(coro)
-        with contextlib.suppress(asyncio.CancelledError):
-            return await task
+            await self.ops.join(self.generate(self.store))
 
     async def drain(self) -> None:
         """Wait for the pictures still being decoded for the cards."""
-        while self._loads:
-            await asyncio.gather(*self._loads, return_exceptions=True)
+        await self._loads.wait()
 
     async def stop(self) -> None:
         """Cancel the run and everything else this view started, and wait for them."""
         self.cancel()
-        tasks = [t for t in self._tasks if t is not asyncio.current_task()]
-        if self._run_task is not None:
-            tasks.append(self._run_task)
-        for task in tasks:
-            if task is not self._run_task:
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        run = [self._run_task] if self._run_task is not None else []
+        await asyncio.gather(
+            self.ops.stop(), self._loads.stop(), self._retries.stop(), *run, return_exceptions=True
+        )
         self._spin.stop()
         self._clock.stop()
-
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _load(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = self._spawn(coro)
-        self._loads.add(task)
-        task.add_done_callback(self._loads.discard)
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if task.cancelled():
-            return
-        error = task.exception()
-        if error is not None:
-            sys.excepthook(type(error), error, error.__traceback__)
 
     # --- events ------------------------------------------------------------------------
 
@@ -748,21 +717,49 @@ class GenerationView(QWidget):
         """Render one pipeline event (called on the loop, by the pipeline)."""
         if not isinstance(event, StoryWaiting) and isinstance(event, STORY_SPOKE):
             self._end_wait()
-        handler = getattr(self, f"_on_{type(event).__name__}", None)
-        if handler is not None:
-            handler(event)
+        match event:
+            case PlanStarted():
+                self._plan_started(event)
+            case StoryProgress():
+                self._story_progress(event)
+            case StoryWaiting():
+                self._story_waiting(event)
+            case TitleReady():
+                self._title_ready(event)
+            case PageTextReady():
+                self._page_text_ready(event)
+            case PageTextChanged():
+                self._page_text_changed(event)
+            case ImageStarted():
+                self._image_started(event)
+            case ImagePartial():
+                self._image_partial(event)
+            case ImageReady():
+                self._image_ready(event)
+            case ImageFailed():
+                self._image_failed(event)
+            case UsageUpdated():
+                self._usage_updated(event)
+            case BudgetReached():
+                self._budget_reached(event)
+            case PlanFailed():
+                self._plan_failed(event)
+            case Notice():
+                self._notice(event)
+            case RunFinished():
+                self._run_finished(event)
         self.event_received.emit(event)
 
-    def _on_PlanStarted(self, event: PlanStarted) -> None:
+    def _plan_started(self, event: PlanStarted) -> None:
         self._pages = event.pages
         self.status_label.setText("Writing the story…")
         self._update_count()
 
-    def _on_StoryProgress(self, event: StoryProgress) -> None:
+    def _story_progress(self, event: StoryProgress) -> None:
         if not self.model.rowCount():
             self.status_label.setText(f"Writing the story… {event.chars:,} characters so far")
 
-    def _on_StoryWaiting(self, event: StoryWaiting) -> None:
+    def _story_waiting(self, event: StoryWaiting) -> None:
         shown = self.status_label.text()
         if self._before_wait is None or not shown.startswith(WAITING_PREFIX):
             self._before_wait = shown  # a picture's news may have replaced the last tick
@@ -774,51 +771,51 @@ class GenerationView(QWidget):
             self.status_label.setText(self._before_wait)
             self._before_wait = None
 
-    def _on_TitleReady(self, event: TitleReady) -> None:
+    def _title_ready(self, event: TitleReady) -> None:
         self.title_label.setText(event.title)
 
-    def _on_PageTextReady(self, event: PageTextReady) -> None:
+    def _page_text_ready(self, event: PageTextReady) -> None:
         self.model.set_page(event.page)
         self.status_label.setText(f"Page {event.page.number} written; its picture is on its way.")
 
-    def _on_PageTextChanged(self, event: PageTextChanged) -> None:
+    def _page_text_changed(self, event: PageTextChanged) -> None:
         self.model.set_page(event.page)
 
-    def _on_ImageStarted(self, event: ImageStarted) -> None:
+    def _image_started(self, event: ImageStarted) -> None:
         self.model.update(event.number, state=CardState.DRAWING, reason="")
         if not self._spin.isActive():
             self._spin.start()
 
-    def _on_ImagePartial(self, event: ImagePartial) -> None:
-        self._load(self._load_partial(event.number, event.data))
+    def _image_partial(self, event: ImagePartial) -> None:
+        self._loads.run(self._load_partial(event.number, event.data))
 
-    def _on_ImageReady(self, event: ImageReady) -> None:
+    def _image_ready(self, event: ImageReady) -> None:
         card = self.model.update(event.number, state=CardState.DONE, reason="", final_pending=True)
         if card is not None:
             self._done = self._count_done()
             self._update_count()
-        self._load(self._load_final(event.number, Path(event.display_path)))
+        self._loads.run(self._load_final(event.number, Path(event.display_path)))
 
-    def _on_ImageFailed(self, event: ImageFailed) -> None:
+    def _image_failed(self, event: ImageFailed) -> None:
         self.model.update(event.number, state=CardState.FAILED, reason=event.reason)
         self.status_label.setText(f"Page {event.number}: {event.reason}")
 
-    def _on_UsageUpdated(self, event: UsageUpdated) -> None:
+    def _usage_updated(self, event: UsageUpdated) -> None:
         self.usage_label.setText(format_usage(event.totals))
 
-    def _on_BudgetReached(self, event: BudgetReached) -> None:
+    def _budget_reached(self, event: BudgetReached) -> None:
         self.status_label.setText(
             f"The budget of ${event.budget_usd:.2f} is reached (${event.spent_usd:.2f} spent): "
             "no new pictures are started."
         )
 
-    def _on_PlanFailed(self, event: PlanFailed) -> None:
+    def _plan_failed(self, event: PlanFailed) -> None:
         self.status_label.setText(f"The story could not be written: {event.reason}")
 
-    def _on_Notice(self, event: Notice) -> None:
+    def _notice(self, event: Notice) -> None:
         self.status_label.setText(event.message)
 
-    def _on_RunFinished(self, event: RunFinished) -> None:
+    def _run_finished(self, event: RunFinished) -> None:
         self.last_finished = event
         for card in self.model.cards:
             if card.state is CardState.DRAWING:
@@ -862,7 +859,7 @@ class GenerationView(QWidget):
 
     async def _load_partial(self, number: int, data: bytes) -> None:
         try:
-            image = await decode_image_bytes(self.context, data, self._picture_size())
+            image = await decode_image_bytes(self.context.executor, data, self._picture_size())
         except ImageLoadError:
             return
         card = self.model.card(number)
@@ -872,7 +869,7 @@ class GenerationView(QWidget):
 
     async def _load_final(self, number: int, path: Path) -> None:
         try:
-            image = await load_qimage(self.context, path, self._picture_size())
+            image = await load_image(self.context.executor, path, self._picture_size())
         except ImageLoadError as err:
             self.model.update(number, state=CardState.FAILED, reason=str(err), final_pending=False)
             return

@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QAbstractButton
 
-from studio.gui.theme import Theme, current_theme, on_theme_changed
+from studio.gui.lib.theme import Theme, current_theme, on_theme_changed
 from studio.resources import asset_path
 
 SIZES = (16, 20, 24, 32, 48)

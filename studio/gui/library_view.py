@@ -10,7 +10,7 @@ import asyncio
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -49,18 +49,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from studio.core.library import BookSummary, Bundle
 from studio.gui.async_dialog import ask_text, confirm
 from studio.gui.context import AppContext
 from studio.gui.generation_view import fitted_grid, usable_width
 from studio.gui.icons import app_icon, bind_icon, icon
-from studio.gui.images import ImageLoadError, pixmap_cache
+from studio.gui.lib.images import ImageLoadError, image_cache
+from studio.gui.lib.loop import async_slot
+from studio.gui.lib.ops import Ops
+from studio.gui.lib.theme import CHIP_FILL_ALPHA, SPACING, book_font, current_theme, ui_font
 from studio.gui.plain import plain_tooltip
-from studio.gui.theme import SPACING, book_font, current_theme, ui_font
 
-T = TypeVar("T")
 TILE = QSize(208, 300)
 COVER_SIDE = 184
 
@@ -198,12 +198,12 @@ class BookTileDelegate(QStyledItemDelegate):
         pages = f"{summary.pages} pages" if not summary.error else "cannot be read"
         painter.drawText(QRect(left, bottom - 20, width, 20), Qt.AlignmentFlag.AlignVCenter, pages)
         label = summary.state
-        colour = QColor(getattr(theme, STATE_COLOURS.get(label, "muted")))
+        colour = theme.color(STATE_COLOURS.get(label, "muted"))
         chip_metrics = QFontMetrics(self.small_bold)
         chip_w = chip_metrics.horizontalAdvance(label) + 16
         chip = QRect(tile.right() - 12 - chip_w, bottom - 20, chip_w, 20)
         fill = QColor(colour)
-        fill.setAlpha(40)
+        fill.setAlpha(CHIP_FILL_ALPHA)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRoundedRect(QRectF(chip), 10, 10)
@@ -241,6 +241,8 @@ class LibraryView(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
+        self.ops = Ops(self, context.executor)
+        """Reading the library and the covers, renaming, duplicating and deleting books."""
         self.model = LibraryModel(self)
         self._refresh_lock = asyncio.Lock()
         outer = QVBoxLayout(self)
@@ -395,13 +397,10 @@ class LibraryView(QWidget):
 
     # --- disk work ---------------------------------------------------------------------
 
-    async def _in_executor(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.context.executor, fn, *args)
-
     async def refresh(self) -> list[BookSummary]:
         """Re-read the library (in the executor) and load the covers."""
         async with self._refresh_lock:
-            summaries = await self._in_executor(self.context.library.summaries)
+            summaries = await self.ops.call(self.context.library.summaries)
             selected = self.selected()
             self.model.set_summaries(summaries)
             self.stack.setCurrentIndex(1 if summaries else 0)
@@ -419,7 +418,9 @@ class LibraryView(QWidget):
         ratio = max(1.0, self.devicePixelRatioF())
         side = math.ceil(COVER_SIDE * ratio)
         try:
-            pixmap = await pixmap_cache.pixmap(self.context, summary.cover, QSize(side * 2, side))
+            pixmap = await image_cache.pixmap(
+                self.context.executor, summary.cover, QSize(side * 2, side)
+            )
         except ImageLoadError:
             return
         self.model.set_cover(summary.bundle.path, pixmap)
@@ -431,13 +432,13 @@ class LibraryView(QWidget):
             title = await ask_text(self, "Rename book", "Title:", current)
         if not title or not title.strip():
             return False
-        await self._in_executor(self.context.library.rename, bundle, title.strip())
+        await self.ops.call(self.context.library.rename, bundle, title.strip())
         await self.refresh()
         self.library_changed.emit()
         return True
 
     async def duplicate(self, bundle: Bundle) -> Bundle:
-        copy = await self._in_executor(self.context.library.duplicate, bundle)
+        copy = await self.ops.call(self.context.library.duplicate, bundle)
         await self.refresh()
         self.select(copy)
         self.library_changed.emit()
@@ -457,22 +458,22 @@ class LibraryView(QWidget):
             destructive=True,
         ):
             return False
-        await self._in_executor(self.context.library.delete, bundle)
+        await self.ops.call(self.context.library.delete, bundle)
         await self.refresh()
         self.library_changed.emit()
         return True
 
-    @asyncSlot()
+    @async_slot()
     async def on_rename(self) -> None:
         if (summary := self.selected()) is not None:
-            await self.rename(summary.bundle)
+            await self.ops.join(self.rename(summary.bundle))
 
-    @asyncSlot()
+    @async_slot()
     async def on_duplicate(self) -> None:
         if (summary := self.selected()) is not None:
-            await self.duplicate(summary.bundle)
+            await self.ops.join(self.duplicate(summary.bundle))
 
-    @asyncSlot()
+    @async_slot()
     async def on_delete(self) -> None:
         if (summary := self.selected()) is not None:
-            await self.delete(summary.bundle)
+            await self.ops.join(self.delete(summary.bundle))

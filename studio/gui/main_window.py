@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
@@ -24,28 +20,23 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from studio import __version__
 from studio.core.book import Book, GenerationSettings
 from studio.core.events import Event, RunFinished
 from studio.core.library import BookStore, Bundle
+from studio.gui.async_dialog import dialog_result
+from studio.gui.book_view import BookView
 from studio.gui.context import AppContext
 from studio.gui.generation_view import GenerationView
 from studio.gui.icons import app_icon, bind_icon, icon
+from studio.gui.lib.loop import async_slot
+from studio.gui.lib.ops import Ops
+from studio.gui.lib.theme import SPACING, current_theme
 from studio.gui.library_view import LibraryView
 from studio.gui.new_book import OFFLINE, ask_new_book, default_engine
 from studio.gui.plain import plain_window_title
 from studio.gui.settings_dialog import edit_settings
-from studio.gui.theme import SPACING, current_theme
-
-log = logging.getLogger(__name__)
-
-try:
-    from studio.gui.book_view import BookView
-except Exception:  # the reading side is optional: without it books open as page cards
-    log.debug("The book view is unavailable", exc_info=True)
-    BookView = None  # type: ignore[assignment,misc]
 
 OFFLINE_BANNER = (
     "<b>Offline engine.</b> Stories and pictures are made on this computer: simple, free "
@@ -61,26 +52,21 @@ class MainWindow(QMainWindow):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.ops = Ops(self, context.executor, cancel_on_close=False)
+        """The window's work; `shutdown` stops it once the views have stopped theirs."""
         self._closing = False
-        self.book_view: Any = None
         self.setWindowTitle("Story Studio")
         self.setWindowIcon(app_icon())
         self.resize(1180, 800)
         self.setMinimumSize(QSize(720, 520))
         self.library_view = LibraryView(context)
         self.generation_view = GenerationView(context)
+        self.book_view = BookView(context)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.library_view)
         self.pages.addWidget(self.generation_view)
-        if BookView is not None:
-            try:
-                self.book_view = BookView(context)
-            except Exception:
-                log.exception("The book view could not be built; books open as page cards")
-        if self.book_view is not None:
-            self.pages.addWidget(self.book_view)
-            self.book_view.book_changed.connect(self.schedule_library_refresh)
+        self.pages.addWidget(self.book_view)
+        self.book_view.book_changed.connect(self.schedule_library_refresh)
         self.pages.currentChanged.connect(self._page_changed)
         central = QWidget()
         column = QVBoxLayout(central)
@@ -192,7 +178,7 @@ class MainWindow(QMainWindow):
 
     def _make_menus(self) -> None:
         by_menu: dict[str, list[QAction]] = {}
-        for act in self.book_view_actions():
+        for act in self.book_view.menu_actions():
             by_menu.setdefault(str(act.property("menu") or "Book"), []).append(act)
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -225,15 +211,6 @@ class MainWindow(QMainWindow):
             bar.addMenu(name).addActions(actions)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
-
-    def book_view_actions(self) -> list[QAction]:
-        if self.book_view is None:
-            return []
-        try:
-            return list(self.book_view.menu_actions())
-        except Exception:
-            log.exception("The book view's actions are unavailable")
-            return []
 
     def _page_changed(self, _index: int) -> None:
         # the book view has its own full-screen action on the same keys while it is shown
@@ -305,21 +282,6 @@ class MainWindow(QMainWindow):
 
     # --- work --------------------------------------------------------------------------
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        """Run `coro` as a task the window owns: errors reported, cancelled at shutdown."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (error := task.exception()) is not None:
-            sys.excepthook(type(error), error, error.__traceback__)
-
-    async def _in_executor(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.context.executor, fn, *args)
-
     async def new_book(self) -> RunFinished | None:
         """Ask for a premise and settings, then generate the book in view."""
         settings = await ask_new_book(self.context, self)
@@ -330,16 +292,16 @@ class MainWindow(QMainWindow):
     async def generate_new(self, settings: GenerationSettings) -> RunFinished | None:
         """Create a bundle for a new book and generate it; None when cancelled."""
         book = Book(settings=settings)
-        bundle: Bundle = await self._in_executor(self.context.library.create, book)
+        bundle = await self.ops.call(self.context.library.create, book)
         return await self.generate(BookStore(bundle, book, self.context.executor))
 
     async def resume(self, bundle: Bundle) -> RunFinished | None:
         """Finish a saved book; shares the book view's copy when it shows the same book."""
         view = self.book_view
-        if view is not None and view.store is not None and view.bundle == bundle:
+        if view.store is not None and view.bundle == bundle:
             await view.flush()
             return await self.generate(view.store)
-        book = await self._in_executor(bundle.load)
+        book = await self.ops.call(bundle.load)
         return await self.generate(BookStore(bundle, book, self.context.executor))
 
     async def generate(self, store: BookStore) -> RunFinished | None:
@@ -365,22 +327,14 @@ class MainWindow(QMainWindow):
         box.open()
 
     async def open_book(self, bundle: Bundle) -> None:
-        """Show a saved book: in the book view when it is available, else as page cards."""
+        """Show a saved book in the book view (the live copy while it is being generated)."""
         live = self.generation_view.store if self.generation_view.bundle == bundle else None
-        if self.book_view is not None:
-            # shown first, so the reader lays the pages out at its real size
-            self.pages.setCurrentWidget(self.book_view)
-            if live is not None and self.generation_view.is_running:
-                self.book_view.attach_store(live)
-            else:
-                await self.book_view.open_book(bundle)
-        elif live is not None and self.generation_view.is_running:
-            self.pages.setCurrentWidget(self.generation_view)
+        # shown first, so the reader lays the pages out at its real size
+        self.pages.setCurrentWidget(self.book_view)
+        if live is not None and self.generation_view.is_running:
+            self.book_view.attach_store(live)
         else:
-            book = await self._in_executor(bundle.load)
-            self.generation_view.show_book(BookStore(bundle, book, self.context.executor))
-            self.pages.setCurrentWidget(self.generation_view)
-            await self.generation_view.drain()
+            await self.book_view.open_book(bundle)
         self.setWindowTitle(plain_window_title(f"{self._title_of(bundle)} — Story Studio"))
 
     def _title_of(self, bundle: Bundle) -> str:
@@ -392,7 +346,7 @@ class MainWindow(QMainWindow):
 
     def _forward_event(self, event: Event) -> None:
         view = self.book_view
-        if view is not None and view.store is not None and view.store is self.generation_view.store:
+        if view.store is not None and view.store is self.generation_view.store:
             view.apply_event(event)
 
     def _run_finished(self, event: RunFinished) -> None:
@@ -410,8 +364,6 @@ class MainWindow(QMainWindow):
         return message
 
     async def about(self) -> None:
-        from studio.gui.async_dialog import dialog_result
-
         box = QMessageBox(self)
         box.setWindowTitle("About Story Studio")
         box.setIconPixmap(app_icon().pixmap(QSize(72, 72)))
@@ -428,45 +380,40 @@ class MainWindow(QMainWindow):
 
     # --- slots -------------------------------------------------------------------------
 
-    @asyncSlot()
+    @async_slot()
     async def on_new_book(self) -> None:
         if not self.generation_view.is_running:
-            await self._own(self.new_book())
+            await self.ops.join(self.new_book())
 
-    @asyncSlot(object)
+    @async_slot(object)
     async def on_open_book(self, bundle: Bundle) -> None:
-        await self._own(self.open_book(bundle))
+        await self.ops.join(self.open_book(bundle))
 
-    @asyncSlot()
+    @async_slot()
     async def on_open_selected(self) -> None:
         summary = self.library_view.selected()
         if summary is None:
             self.show_library()
             return
-        await self._own(self.open_book(summary.bundle))
+        await self.ops.join(self.open_book(summary.bundle))
 
-    @asyncSlot(object)
+    @async_slot(object)
     async def on_resume_book(self, bundle: Bundle) -> None:
         if not self.generation_view.is_running:
-            await self._own(self.resume(bundle))
+            await self.ops.join(self.resume(bundle))
 
-    @asyncSlot()
+    @async_slot()
     async def on_settings(self) -> None:
-        await self._own(self.settings())
+        await self.ops.join(self.settings())
 
-    @asyncSlot()
+    @async_slot()
     async def on_about(self) -> None:
-        await self._own(self.about())
+        await self.ops.join(self.about())
 
-    @asyncSlot()
+    @async_slot()
     async def on_refresh_library(self) -> None:
-        await self._own(self.library_view.refresh())
+        await self.ops.join(self.library_view.refresh())
         self._update_actions()
-
-    async def _own(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        task = self.spawn(coro)
-        with contextlib.suppress(asyncio.CancelledError):
-            return await asyncio.shield(task)
 
     # --- closing -----------------------------------------------------------------------
 
@@ -483,12 +430,9 @@ class MainWindow(QMainWindow):
         self._closing = True
         self._library_refresh.stop()
         await self.generation_view.stop()
-        if self.book_view is not None:
-            await self.book_view.close_book()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.book_view.close_book()
+        await self.library_view.ops.stop()
+        await self.ops.stop()
 
 
 class _ThemedGlyph(QLabel):

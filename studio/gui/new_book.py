@@ -37,7 +37,7 @@ from studio.core.pricing import estimate_book_cost
 from studio.gui.async_dialog import dialog_result
 from studio.gui.context import AppContext
 from studio.gui.icons import icon
-from studio.gui.theme import SPACING, current_theme
+from studio.gui.lib.theme import SPACING, current_theme
 
 ART_STYLES: dict[str, str] = {
     "Soft watercolour": "soft watercolour picture-book illustration, gentle washes, warm light",

@@ -1,24 +1,19 @@
 """The reader: a book's pages large, one at a time or as a two-page spread.
 
-Pictures are read and scaled as `QImage` in the context's executor; the GUI
-thread only paints the ready-scaled image. Widgets keep `QImage`s, never
-`QPixmap`s: a pixmap must be freed on the GUI thread, and Python's cycle
-collector may run on any thread. Page text is shown strictly as plain text.
+Pictures come through `lib.images` as `QImage`s read and scaled in the
+executor; the GUI thread only paints the ready-scaled image. Widgets keep
+`QImage`s, never `QPixmap`s: a pixmap must be freed on the GUI thread, and
+Python's cycle collector may run on any thread. Page text is shown strictly
+as plain text. The pages are paper in dark mode too; only the desk follows
+the theme.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections import OrderedDict
-from collections.abc import Coroutine
-from concurrent.futures import Executor
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QBuffer,
-    QByteArray,
     QEvent,
     QObject,
     QRect,
@@ -30,15 +25,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontDatabase,
     QFontMetrics,
     QImage,
-    QImageReader,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPalette,
     QPen,
     QResizeEvent,
     QTextOption,
@@ -56,24 +48,11 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.book import Book, ImageStatus, Page, ReviewState
-from studio.core.library import BookFileError, Bundle, read_picture_file
-from studio.resources import font_path
+from studio.core.library import BookFileError, Bundle
+from studio.gui.lib.images import ImageLoadError, image_cache, scale_image
+from studio.gui.lib.ops import Ops
+from studio.gui.lib.theme import book_family, current_theme, page_font
 
-log = logging.getLogger(__name__)
-
-BOOK_FAMILY = "DejaVu Serif"
-PAPER = "#fffdf8"
-PAPER_EDGE = "#ddd5c8"
-DESK = "#e8e2d8"
-DESK_DARK = "#2b2826"
-INK = "#2b2824"
-MUTED = "#8a8176"
-ACCENT = "#c8553d"
-REVIEW_COLORS = {
-    ReviewState.UNREVIEWED: ("#efeae2", "#6f675d"),
-    ReviewState.APPROVED: ("#dcefe2", "#2f6f45"),
-    ReviewState.NEEDS_CHANGES: ("#fbe3d6", "#9c3b22"),
-}
 REVIEW_LABELS = {
     ReviewState.UNREVIEWED: "Not reviewed",
     ReviewState.APPROVED: "Approved",
@@ -84,120 +63,7 @@ PAGE_ASPECT = 0.78
 ZOOM_STEP = 1.25
 ZOOM_MIN, ZOOM_MAX = 0.4, 4.0
 PICTURE_MAX_EDGE = 2048
-
-_registered_family: str | None = None
-
-
-def book_family() -> str:
-    """The serif family pages are set in; DejaVu Serif is registered once per process."""
-    global _registered_family
-    if _registered_family is None:
-        if BOOK_FAMILY in QFontDatabase.families():
-            _registered_family = BOOK_FAMILY
-        else:
-            font_id = QFontDatabase.addApplicationFont(str(font_path("DejaVuSerif")))
-            families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
-            _registered_family = families[0] if families else "serif"
-    return _registered_family
-
-
-def book_font(pixel_size: int, *, italic: bool = False) -> QFont:
-    font = QFont(book_family())
-    font.setPixelSize(max(6, pixel_size))
-    font.setItalic(italic)
-    return font
-
-
-# --- Background work ------------------------------------------------------------------
-
-
-class TaskSet:
-    """Tasks a view started: kept referenced, errors logged, drained on close."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-        return task
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("Background work failed", exc_info=task.exception())
-
-    async def drain(self) -> None:
-        """Cancel what is still running and wait until it has stopped."""
-        while self._tasks:
-            pending = list(self._tasks)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-
-
-def read_qimage(path: str, max_edge: int) -> QImage:
-    """Read a picture file as a QImage no larger than `max_edge`. Runs in a worker thread."""
-    try:
-        data = QByteArray(read_picture_file(Path(path)))
-    except OSError:
-        return QImage()
-    buffer = QBuffer(data)
-    reader = QImageReader(buffer)
-    reader.setAutoTransform(True)
-    size = reader.size()
-    if size.isValid() and max(size.width(), size.height()) > max_edge:
-        reader.setScaledSize(size.scaled(max_edge, max_edge, Qt.AspectRatioMode.KeepAspectRatio))
-    return reader.read()
-
-
-def decode_qimage(data: bytes) -> QImage:
-    image = QImage()
-    image.loadFromData(data)
-    return image
-
-
-def scale_qimage(image: QImage, size: QSize) -> QImage:
-    """Scale for painting 1:1, in the format the raster engine blits fastest."""
-    scaled = image.scaled(
-        size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )
-    return scaled.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
-
-
-class ImageCache:
-    """Pictures read in the executor, kept by path (a few dozen, least recently used out)."""
-
-    def __init__(self, executor: Executor | None, capacity: int = 48) -> None:
-        self.executor = executor
-        self._capacity = capacity
-        self._images: OrderedDict[tuple[str, int], QImage] = OrderedDict()
-
-    async def get(self, path: Path, max_edge: int = PICTURE_MAX_EDGE) -> QImage:
-        key = (str(path), max_edge)
-        cached = self._images.get(key)
-        if cached is not None:
-            self._images.move_to_end(key)
-            return cached
-        loop = asyncio.get_running_loop()
-        image = await loop.run_in_executor(self.executor, read_qimage, str(path), max_edge)
-        if not image.isNull():
-            self._images[key] = image
-            while len(self._images) > self._capacity:
-                self._images.popitem(last=False)
-        return image
-
-    async def decode(self, data: bytes) -> QImage:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, decode_qimage, data)
-
-    async def scale(self, image: QImage, size: QSize) -> QImage:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, scale_qimage, image, size)
-
-    def clear(self) -> None:
-        self._images.clear()
+PICTURE_MAX_SIZE = QSize(PICTURE_MAX_EDGE, PICTURE_MAX_EDGE)
 
 
 # --- One picture -----------------------------------------------------------------------
@@ -210,10 +76,9 @@ class PictureView(QWidget):
     pixmap is painted stretched, so resizing stays smooth.
     """
 
-    def __init__(self, cache: ImageCache, tasks: TaskSet, parent: QWidget | None = None) -> None:
+    def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._cache = cache
-        self._tasks = tasks
+        self._ops = ops
         self._source: QImage | None = None
         self._shown: QImage | None = None
         self._placeholder = ""
@@ -263,10 +128,10 @@ class PictureView(QWidget):
             return
         if self._rescale is not None and not self._rescale.done():
             self._rescale.cancel()
-        self._rescale = self._tasks.spawn(self._rescaled(self._source, self.target_rect().size()))
+        self._rescale = self._ops.run(self._rescaled(self._source, self.target_rect().size()))
 
     async def _rescaled(self, source: QImage, size: QSize) -> None:
-        scaled = await self._cache.scale(source, size)
+        scaled = await scale_image(self._ops.executor, source, size)
         if source is self._source and not scaled.isNull():
             self._shown = scaled
             self.update()
@@ -289,11 +154,12 @@ class PictureView(QWidget):
             self._paint_caption(painter, target)
 
     def _paint_placeholder(self, painter: QPainter) -> None:
-        painter.fillRect(self.rect(), QColor("#f1ece3"))
-        painter.setPen(QPen(QColor("#e0d8cb"), 1, Qt.PenStyle.DashLine))
+        paper = current_theme().paper
+        painter.fillRect(self.rect(), QColor(paper.empty))
+        painter.setPen(QPen(QColor(paper.empty_edge), 1, Qt.PenStyle.DashLine))
         painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
-        painter.setPen(QColor(MUTED))
-        painter.setFont(book_font(max(11, self.width() // 32), italic=True))
+        painter.setPen(QColor(paper.muted))
+        painter.setFont(page_font(max(11, self.width() // 32), italic=True))
         painter.drawText(
             self.rect().adjusted(24, 24, -24, -24),
             int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
@@ -301,12 +167,13 @@ class PictureView(QWidget):
         )
 
     def _paint_caption(self, painter: QPainter, target: QRect) -> None:
-        font = book_font(max(11, target.width() // 36), italic=True)
+        paper = current_theme().paper
+        font = page_font(max(11, target.width() // 36), italic=True)
         painter.setFont(font)
         height = QFontMetrics(font).height() + 12
         band = QRect(target.left(), target.bottom() - height, target.width(), height)
-        painter.fillRect(band, QColor(255, 253, 248, 210))
-        painter.setPen(QColor(INK))
+        painter.fillRect(band, QColor(paper.caption))
+        painter.setPen(QColor(paper.ink))
         painter.drawText(band, int(Qt.AlignmentFlag.AlignCenter), self._placeholder)
 
 
@@ -344,27 +211,27 @@ class PageSheet(QFrame):
     text_edited = Signal(int, str)
     edit_requested = Signal(int)
 
-    def __init__(self, cache: ImageCache, tasks: TaskSet, parent: QWidget | None = None) -> None:
+    def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("page_sheet")
-        self._cache = cache
-        self._tasks = tasks
+        self._ops = ops
         self.number = 0
         self._text = ""
         self._selected = False
         self._picture_key: tuple[str, str] | None = None
         self._caption = ""
-        self.picture = PictureView(cache, tasks, self)
+        paper = current_theme().paper
+        self.picture = PictureView(ops, self)
         self.text_label = QLabel(self)
         self.text_label.setObjectName("page_text")
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)
         self.text_label.setWordWrap(True)
         self.text_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.text_label.setStyleSheet(f"color: {INK}; background: transparent;")
+        self.text_label.setStyleSheet(f"color: {paper.ink}; background: transparent;")
         self.folio = QLabel(self)
         self.folio.setTextFormat(Qt.TextFormat.PlainText)
         self.folio.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.folio.setStyleSheet(f"color: {MUTED}; background: transparent;")
+        self.folio.setStyleSheet(f"color: {paper.muted}; background: transparent;")
         self.badge = QLabel(self)
         self.badge.setTextFormat(Qt.TextFormat.PlainText)
         self.badge.hide()
@@ -372,7 +239,8 @@ class PageSheet(QFrame):
         self.editor.setObjectName("page_text_editor")
         self.editor.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
         self.editor.setStyleSheet(
-            f"QPlainTextEdit {{ background: #fffaf0; color: {INK}; border: 1px solid {ACCENT};"
+            f"QPlainTextEdit {{ background: {paper.editor}; color: {paper.ink};"
+            f" border: 1px solid {paper.selected};"
             " border-radius: 4px; }"
         )
         self.editor.setToolTip("Ctrl+Enter keeps the new words, Esc drops them.")
@@ -381,7 +249,7 @@ class PageSheet(QFrame):
         self.editor.cancelled.connect(self.cancel_edit)
         shadow = QGraphicsDropShadowEffect(self, blurRadius=28)
         shadow.setOffset(0, 6)
-        shadow.setColor(QColor(60, 45, 30, 60))
+        shadow.setColor(QColor(paper.shadow))
         self.setGraphicsEffect(shadow)
         self._style()
 
@@ -420,10 +288,10 @@ class PageSheet(QFrame):
         if state is None:
             self.badge.hide()
             return
-        back, fore = REVIEW_COLORS[state]
+        chip = current_theme().review(state.value)
         self.badge.setText(REVIEW_LABELS[state] + ("  ✎" if has_note else ""))
         self.badge.setStyleSheet(
-            f"background: {back}; color: {fore}; border-radius: 9px; padding: 2px 10px;"
+            f"background: {chip.back}; color: {chip.fore}; border-radius: 9px; padding: 2px 10px;"
         )
         self.badge.setFont(QFont(book_family(), 9))
         self.badge.adjustSize()
@@ -443,7 +311,7 @@ class PageSheet(QFrame):
             key = (str(bundle.path), current.display)
             if key != self._picture_key or not self.picture.has_picture:
                 self._picture_key = key
-                self._tasks.spawn(self._load(bundle, current.display, page.number, key))
+                self._ops.run(self._load(bundle, current.display, page.number, key))
             else:
                 self.picture.set_caption(self._caption)
             return
@@ -452,13 +320,17 @@ class PageSheet(QFrame):
 
     async def _load(self, bundle: Bundle, name: str, number: int, key: tuple[str, str]) -> None:
         try:
-            image = await self._cache.get(bundle.image_path(name))
+            image: QImage | None = await image_cache.image(
+                self._ops.executor, bundle.image_path(name), PICTURE_MAX_SIZE
+            )
         except BookFileError as err:
             self.picture.set_picture(None, str(err))
             return
+        except ImageLoadError:
+            image = None
         if self.number != number or self._picture_key != key:
             return
-        if image.isNull():
+        if image is None:
             self.picture.set_picture(
                 None, "The picture file is missing or damaged. Regenerate the picture to fix it."
             )
@@ -507,9 +379,11 @@ class PageSheet(QFrame):
     # --- geometry and looks ---
 
     def _style(self) -> None:
-        edge = ACCENT if self._selected else PAPER_EDGE
+        paper = current_theme().paper
+        edge = paper.selected if self._selected else paper.edge
         self.setStyleSheet(
-            f"QFrame#page_sheet {{ background: {PAPER}; border: 1px solid {edge}; border-radius: 3px; }}"
+            f"QFrame#page_sheet {{ background: {paper.sheet}; border: 1px solid {edge};"
+            " border-radius: 3px; }"
         )
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -526,7 +400,7 @@ class PageSheet(QFrame):
         text_rect = QRect(margin, text_top, w - 2 * margin, h - text_top - folio_h - margin // 2)
         self.text_label.setGeometry(text_rect)
         self.folio.setGeometry(0, h - folio_h - margin // 3, w, folio_h)
-        self.folio.setFont(book_font(max(9, round(folio_h * 0.6))))
+        self.folio.setFont(page_font(max(9, round(folio_h * 0.6))))
         if self.editor.isVisible():
             self.editor.setGeometry(text_rect.adjusted(-6, -6, 6, 6))
         self._layout_text()
@@ -540,18 +414,19 @@ class PageSheet(QFrame):
         size = max(10, round(self.width() / 22))
         flags = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignHCenter)
         while size > 8:
-            font = book_font(size)
+            font = page_font(size)
             needed = QFontMetrics(font).boundingRect(
                 QRect(0, 0, rect.width(), 100_000), flags, self._text
             )
             if needed.height() <= rect.height():
                 break
             size -= 1
-        font = book_font(size)
+        font = page_font(size)
         self.text_label.setFont(font)
         spacing = round(size * 0.45)
         self.text_label.setStyleSheet(
-            f"color: {INK}; background: transparent; padding-top: {spacing // 2}px;"
+            f"color: {current_theme().paper.ink}; background: transparent;"
+            f" padding-top: {spacing // 2}px;"
         )
 
     def _place_badge(self) -> None:
@@ -593,7 +468,7 @@ class ReaderView(QWidget):
     """Esc was pressed (full screen listens to it)."""
     _ready = False
 
-    def __init__(self, cache: ImageCache, tasks: TaskSet, parent: QWidget | None = None) -> None:
+    def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setObjectName("reader")
@@ -613,7 +488,7 @@ class ReaderView(QWidget):
         self._canvas.setObjectName("desk")
         self._scroll.setWidget(self._canvas)
         self._scroll.viewport().installEventFilter(self)
-        self.sheets = [PageSheet(cache, tasks, self._canvas) for _ in range(2)]
+        self.sheets = [PageSheet(ops, self._canvas) for _ in range(2)]
         for sheet in self.sheets:
             sheet.clicked.connect(self._select)
             sheet.text_edited.connect(self.text_edited)
@@ -630,11 +505,11 @@ class ReaderView(QWidget):
 
     def _paint_desk(self) -> None:
         """The desk under the pages follows light or dark mode; the paper stays paper."""
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        desk = DESK_DARK if dark else DESK
+        theme = current_theme()
+        desk = theme.desk
         self._canvas.setStyleSheet(f"QWidget#desk {{ background: {desk}; }}")
         self._scroll.viewport().setStyleSheet(f"background: {desk};")
-        self._empty.setStyleSheet(f"color: {MUTED}; background: transparent;")
+        self._empty.setStyleSheet(f"color: {theme.paper.muted}; background: transparent;")
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

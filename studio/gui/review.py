@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 from studio.core.book import Book, Page, ReviewState
 from studio.core.review import MAX_NOTE_CHARS, review_summary
 from studio.gui.editing import card
-from studio.gui.reader import REVIEW_COLORS, REVIEW_LABELS
+from studio.gui.lib.theme import current_theme
+from studio.gui.reader import REVIEW_LABELS
 
 NOTE_DELAY_MS = 600
 STATE_ORDER = (ReviewState.UNREVIEWED, ReviewState.APPROVED, ReviewState.NEEDS_CHANGES)
@@ -219,21 +220,21 @@ class ReviewPanel(QWidget):
 
 
 def _state_style(state: ReviewState, position: int) -> str:
-    back, fore = REVIEW_COLORS[state]
+    chip = current_theme().review(state.value)
     left = "6px" if position == 0 else "0"
     right = "6px" if position == len(STATE_ORDER) - 1 else "0"
     return (
         "QPushButton { padding: 6px 4px; border: 1px solid palette(mid); background: palette(base);"
         f" border-top-left-radius: {left}; border-bottom-left-radius: {left};"
         f" border-top-right-radius: {right}; border-bottom-right-radius: {right}; }}"
-        f" QPushButton:checked {{ background: {back}; color: {fore};"
-        f" border-color: {fore}; }}"
+        f" QPushButton:checked {{ background: {chip.back}; color: {chip.fore};"
+        f" border-color: {chip.fore}; }}"
     )
 
 
 def _chip_style() -> str:
-    back, fore = REVIEW_COLORS[ReviewState.NEEDS_CHANGES]
+    chip = current_theme().review(ReviewState.NEEDS_CHANGES.value)
     return (
-        f"QPushButton {{ background: {back}; color: {fore}; border: 1px solid {fore};"
+        f"QPushButton {{ background: {chip.back}; color: {chip.fore}; border: 1px solid {chip.fore};"
         " border-radius: 10px; padding: 2px 6px; min-height: 16px; }"
     )

@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from studio.core.config import (
     DEFAULT_IMAGE_MODEL,
@@ -47,7 +46,8 @@ from studio.core.config import (
 from studio.gui.async_dialog import dialog_result
 from studio.gui.context import AppContext
 from studio.gui.icons import icon
-from studio.gui.theme import SPACING
+from studio.gui.lib.loop import async_slot
+from studio.gui.lib.theme import SPACING
 
 OPENAI_URL = "https://api.openai.com/v1"
 LOCAL_SERVERS: tuple[tuple[int, str], ...] = (
@@ -356,7 +356,7 @@ class SettingsDialog(QDialog):
         self.probe_label = self._note()
         self.probe_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.probe_label.setVisible(False)
-        group.layout().addWidget(self.probe_label)
+        _column(group).addWidget(self.probe_label)
         return group
 
     def _say(self, text: str) -> None:
@@ -387,7 +387,7 @@ class SettingsDialog(QDialog):
             if problem
             else "Kept in the system keyring, never in a file or a book."
         )
-        group.layout().addWidget(self.keyring_label)
+        _column(group).addWidget(self.keyring_label)
         return group
 
     def _pictures_group(self) -> QGroupBox:
@@ -569,7 +569,8 @@ class SettingsDialog(QDialog):
         self._say("\n".join(lines))
         return probe
 
-    async def find(self) -> list[Probe]:
+    async def find_servers(self) -> list[Probe]:
+        """Look for model servers on this computer's usual ports and offer what answered."""
         self._say("Looking for servers on this computer…")
         self.found = await find_local_servers(self.local_servers)
         self.found_combo.clear()
@@ -625,7 +626,7 @@ class SettingsDialog(QDialog):
             f"Using {probe.name}. It draws the pictures too ({self.image_model_edit.text()})."
         )
 
-    @asyncSlot()
+    @async_slot()
     async def on_test_clicked(self) -> None:
         self.test_button.setEnabled(False)
         try:
@@ -633,13 +634,20 @@ class SettingsDialog(QDialog):
         finally:
             self.test_button.setEnabled(True)
 
-    @asyncSlot()
+    @async_slot()
     async def on_find_clicked(self) -> None:
         self.find_button.setEnabled(False)
         try:
-            await self.find()
+            await self.find_servers()
         finally:
             self.find_button.setEnabled(True)
+
+
+def _column(group: QGroupBox) -> QLayout:
+    """The layout `_form` gave `group` (its form sits in it, notes go below)."""
+    layout = group.layout()
+    assert layout is not None, "the group was made with _form"
+    return layout
 
 
 async def edit_settings(context: AppContext, parent: QWidget | None) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -24,9 +24,12 @@ from PySide6.QtWidgets import (
 from studio.core.book import Page
 from studio.core.library import BookFileError, Bundle
 from studio.gui.editing import card
-from studio.gui.reader import ImageCache, TaskSet
+from studio.gui.lib.images import ImageLoadError, image_cache
+from studio.gui.lib.ops import Ops
 
 THUMB_EDGE = 112
+THUMB_READ = QSize(THUMB_EDGE * 2, THUMB_EDGE * 2)
+"""Thumbnails are read at twice their shown size, for sharp high-density screens."""
 CURRENT = -1
 """Item data of the row that stands for the current version."""
 
@@ -51,12 +54,10 @@ class VersionsPanel(QWidget):
     restore_text_requested = Signal(int, int)
     restore_picture_requested = Signal(int, int)
 
-    def __init__(self, cache: ImageCache, tasks: TaskSet, parent: QWidget | None = None) -> None:
+    def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._cache = cache
-        self._tasks = tasks
+        self._ops = ops
         self.number = 0
-        self._thumbs: dict[str, QImage] = {}
 
         self.texts = QListWidget()
         self.texts.setObjectName("text_versions")
@@ -179,32 +180,21 @@ class VersionsPanel(QWidget):
             button.setFixedSize(THUMB_EDGE + 16, THUMB_EDGE + 50)
             button.setCheckable(True)
             button.setProperty("version_index", index)
-            button.setStyleSheet(
-                "QToolButton { border: 2px solid transparent; border-radius: 6px; padding: 2px; }"
-                " QToolButton:hover { background: rgba(0, 0, 0, 0.05); }"
-                " QToolButton:checked { border-color: palette(highlight);"
-                " background: palette(alternate-base); }"
-            )
+            button.setProperty("role", "version")
             self._picture_group.addButton(button)
             self.picture_buttons.append(button)
             self._strip.insertWidget(self._strip.count() - 1, button)
             if bundle is not None:
-                self._tasks.spawn(self._load_thumbnail(bundle, thumbnail, button, self.number))
+                self._ops.run(self._load_thumbnail(bundle, thumbnail, button, self.number))
         self.no_pictures.setVisible(not illustration.history)
 
     async def _load_thumbnail(
         self, bundle: Bundle, name: str, button: QToolButton, number: int
     ) -> None:
         try:
-            path = bundle.image_path(name)
-        except BookFileError:
+            image = await image_cache.image(self._ops.executor, bundle.image_path(name), THUMB_READ)
+        except (BookFileError, ImageLoadError):
             return
-        image = self._thumbs.get(str(path))
-        if image is None:
-            image = await self._cache.get(path, THUMB_EDGE * 2)
-            if image.isNull():
-                return
-            self._thumbs[str(path)] = image
         if number == self.number and button in self.picture_buttons:
             pixmap = QPixmap.fromImage(image)
             pixmap.setDevicePixelRatio(2.0)

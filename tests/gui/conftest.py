@@ -25,8 +25,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from studio.core.library import Library
 from studio.core.settings import AppSettings
 from studio.gui.context import AppContext
+from studio.gui.lib.theme import apply_theme, load_fonts
 from studio.gui.main_window import MainWindow
-from studio.gui.theme import apply_theme, load_fonts
 
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "screenshots"
 _app: QApplication | None = None

@@ -124,7 +124,7 @@ async def test_the_command_line_is_refused_a_book_the_window_is_generating(
         settings = GenerationSettings(
             premise="A seal who paints", pages=3, engine="openai", base_url=server.base_url
         )
-        window.spawn(window.generate_new(settings))
+        window.ops.run(window.generate_new(settings))
         cards = window.generation_view.model
         await wait_until(lambda: any(c.state is CardState.DRAWING for c in cards.cards), 10)
         [bundle] = Library(library_dir).bundles()

@@ -102,7 +102,7 @@ async def test_failed_page_shows_reason_and_retry_draws_it(
             await click(view.viewport(), button.center())
             await wait_until(lambda: model.card(3).has_picture, 10, "page 3 redrawn")  # type: ignore[union-attr]
             assert model.card(3).state is CardState.DONE  # type: ignore[union-attr]
-            await wait_until(lambda: not window.generation_view._retries)
+            await wait_until(lambda: not window.generation_view._retries.pending)
             store = window.generation_view.store
             assert store is not None and store.bundle.load().is_complete
 

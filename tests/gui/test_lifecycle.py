@@ -57,7 +57,7 @@ async def test_closing_mid_generation_saves_the_book_and_closes_everything(
             engine="openai",
             base_url=server.base_url,
         )
-        window.spawn(window.generate_new(settings))
+        window.ops.run(window.generate_new(settings))
         model = window.generation_view.model
         await wait_until(lambda: any(c.state is CardState.DRAWING for c in model.cards), 10)
         started = time.monotonic()

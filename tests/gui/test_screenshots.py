@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QApplication
 from studio.core.book import GenerationSettings
 from studio.gui.context import AppContext
 from studio.gui.generation_view import CardState
+from studio.gui.lib.theme import apply_theme
 from studio.gui.main_window import MainWindow
 from studio.gui.new_book import NewBookDialog
 from studio.gui.settings_dialog import SettingsDialog
-from studio.gui.theme import apply_theme
 from tests.gui.conftest import screenshot, shown, wait_for_dialog, wait_until
 
 
@@ -48,7 +48,7 @@ async def take_screenshots(window: MainWindow, tmp_path: Path) -> None:
     settings = GenerationSettings(
         premise=dialog.premise(), pages=8, engine="offline", concurrency=2
     )
-    run = window.spawn(window.generate_new(settings))
+    run = window.ops.run(window.generate_new(settings))
     model = window.generation_view.model
     await wait_until(
         lambda: sum(c.has_picture for c in model.cards) >= 3 or run.done(), 30, "half the pictures"

@@ -47,7 +47,7 @@ from studio.core.library import Bundle, Library
 from studio.core.settings import AppSettings
 from studio.gui.book_view import BookView
 from studio.gui.context import AppContext
-from studio.gui.theme import apply_theme, load_fonts
+from studio.gui.lib.theme import apply_theme, load_fonts
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 

@@ -14,8 +14,7 @@ from studio.core.events import Event
 from studio.core.library import BookStore, Bundle, Library
 from studio.gui.book_view import BookView
 from studio.gui.context import AppContext
-from studio.gui.reader import book_family
-from studio.gui.theme import apply_theme
+from studio.gui.lib.theme import apply_theme, book_family
 from tests.gui_book.conftest import TEXTS, screenshot, wait_until
 
 

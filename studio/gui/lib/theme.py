@@ -1,4 +1,11 @@
-"""Fonts, light and dark palettes that follow the system, and the few styles on top."""
+"""Every colour and font the studio shows: light and dark themes that follow the system.
+
+No widget names a colour itself. Widgets read the current `Theme` (or the
+palette and style sheet built from it here), and the app style sheet styles
+the few named widgets that need more than the palette, so they follow a
+switch between light and dark. Colours are "#rrggbb" or, with transparency,
+"#aarrggbb" (Qt's order), so `QColor` and style sheets both read them.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +29,43 @@ UI_FAMILY = "DejaVu Sans"
 BOOK_FAMILY = "DejaVu Serif"
 SPACING = 12
 """The base spacing unit: margins and gaps are multiples or halves of it."""
+CHIP_FILL_ALPHA = 40
+"""A state chip is filled with its text colour at this opacity (0-255)."""
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A page as it is printed: it stays paper in dark mode too."""
+
+    sheet: str = "#fffdf8"
+    edge: str = "#ddd5c8"
+    ink: str = "#2b2824"
+    muted: str = "#8a8176"
+    selected: str = "#c8553d"
+    """The edge of the selected page of a spread, and of the words being edited."""
+    editor: str = "#fffaf0"
+    empty: str = "#f1ece3"
+    """Where a picture will be, while there is none."""
+    empty_edge: str = "#e0d8cb"
+    caption: str = "#d2fffdf8"
+    """The band under a caption over a picture."""
+    shadow: str = "#3c3c2d1e"
+
+
+@dataclass(frozen=True)
+class ReviewColours:
+    """A review state's chip: background and text (also its border)."""
+
+    back: str
+    fore: str
+
+
+REVIEW = {
+    "unreviewed": ReviewColours("#efeae2", "#6f675d"),
+    "approved": ReviewColours("#dcefe2", "#2f6f45"),
+    "needs_changes": ReviewColours("#fbe3d6", "#9c3b22"),
+}
+"""Review chips by `ReviewState` value; they are drawn on paper, so one set serves both themes."""
 
 
 @dataclass(frozen=True)
@@ -38,11 +82,32 @@ class Theme:
     success: str
     danger: str
     warning_bg: str
+    warning_text: str
+    warning_border: str
     info_bg: str
     placeholder: str
+    error_text: str
+    """A short error under a control (a rewrite that failed, say)."""
+    caption: str
+    """The book view's quieter lines: its subtitle and whether changes are saved."""
+    hover: str
+    """A light wash under a flat button the pointer is over."""
+    desk: str
+    """The desk the reader's pages lie on."""
+    draft_wash: str
+    """Over a streamed draft of a picture, so it reads as not final."""
+    spinner_back: str
+    paper: Paper = Paper()
 
-    def color(self, name: str) -> QColor:
-        return QColor(getattr(self, name))
+    def color(self, name: str, alpha: int | None = None) -> QColor:
+        """The colour called `name`, as a QColor; `alpha` (0-255) replaces its opacity."""
+        colour = QColor(getattr(self, name))
+        if alpha is not None:
+            colour.setAlpha(alpha)
+        return colour
+
+    def review(self, state: str) -> ReviewColours:
+        return REVIEW[state]
 
 
 LIGHT = Theme(
@@ -58,8 +123,16 @@ LIGHT = Theme(
     success="#3f8f5a",
     danger="#b83a32",
     warning_bg="#fbefd9",
+    warning_text="#5c4424",
+    warning_border="#ecd6ad",
     info_bg="#e9f0f7",
     placeholder="#ebe5db",
+    error_text="#9c3b22",
+    caption="#8a8176",
+    hover="#0d000000",
+    desk="#e8e2d8",
+    draft_wash="#3cffffff",
+    spinner_back="#5a000000",
 )
 
 DARK = Theme(
@@ -75,8 +148,16 @@ DARK = Theme(
     success="#6cc58a",
     danger="#f07b6f",
     warning_bg="#3b3122",
+    warning_text="#f0dcb8",
+    warning_border="#5e4c2e",
     info_bg="#23303b",
     placeholder="#34302c",
+    error_text="#f07b6f",
+    caption="#8a8176",
+    hover="#12ffffff",
+    desk="#2b2826",
+    draft_wash="#3cffffff",
+    spinner_back="#5a000000",
 )
 
 _current: Theme = LIGHT
@@ -92,12 +173,31 @@ def current_theme() -> Theme:
     return _current
 
 
+# --- fonts ---------------------------------------------------------------------------
+
+
+_book_family: str | None = None
+
+
 def load_fonts() -> None:
     """Register the shipped DejaVu fonts so the studio looks the same everywhere."""
     for name in FONT_FILES:
         path = font_path(name)
         if path.exists():
             QFontDatabase.addApplicationFont(str(path))
+
+
+def book_family() -> str:
+    """The serif family books are set in; DejaVu Serif is registered once if it is missing."""
+    global _book_family
+    if _book_family is None:
+        if BOOK_FAMILY in QFontDatabase.families():
+            _book_family = BOOK_FAMILY
+        else:
+            font_id = QFontDatabase.addApplicationFont(str(font_path("DejaVuSerif")))
+            families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+            _book_family = families[0] if families else "serif"
+    return _book_family
 
 
 def ui_font(point_size: float = 10, *, bold: bool = False) -> QFont:
@@ -113,6 +213,17 @@ def book_font(point_size: float = 11, *, bold: bool = False, italic: bool = Fals
     font.setBold(bold)
     font.setItalic(italic)
     return font
+
+
+def page_font(pixel_size: int, *, italic: bool = False) -> QFont:
+    """The book's serif at a size in pixels, for words laid out to fit a page."""
+    font = QFont(book_family())
+    font.setPixelSize(max(6, pixel_size))
+    font.setItalic(italic)
+    return font
+
+
+# --- applying a theme ----------------------------------------------------------------
 
 
 def system_prefers_dark() -> bool:
@@ -179,8 +290,25 @@ def style_sheet(t: Theme) -> str:
     QFrame#warning {{ background: {t.warning_bg}; border: 1px solid {t.border};
                       border-radius: 8px; }}
     QLabel[role="muted"] {{ color: {t.muted}; }}
+    QLabel[role="caption"] {{ color: {t.caption}; }}
+    QLabel[role="error"] {{ color: {t.error_text}; }}
     QLabel[role="title"] {{ font-size: 18pt; font-family: "{BOOK_FAMILY}"; }}
     QLabel[role="heading"] {{ font-size: 12pt; font-weight: bold; }}
+    QLabel[role="notice"] {{ background: {t.warning_bg}; color: {t.warning_text};
+                             border: 1px solid {t.warning_border}; border-radius: 6px;
+                             padding: 6px 10px; }}
+    QPlainTextEdit[role="notice"] {{ background: {t.warning_bg}; color: {t.warning_text};
+                                     border: 1px solid {t.warning_border}; }}
+    QToolButton[role="flat"] {{ padding: 4px 10px; border-radius: 6px;
+                                border: 1px solid transparent; }}
+    QToolButton[role="flat"]:hover {{ background: {t.hover}; }}
+    QToolButton[role="flat"]:checked {{ background: {t.alt_base}; color: {t.accent};
+                                        border-color: {t.accent}; }}
+    QToolButton[role="version"] {{ border: 2px solid transparent; border-radius: 6px;
+                                   padding: 2px; }}
+    QToolButton[role="version"]:hover {{ background: {t.hover}; }}
+    QToolButton[role="version"]:checked {{ border-color: {t.accent};
+                                           background: {t.alt_base}; }}
     QGroupBox {{ border: 1px solid {t.border}; border-radius: 8px; margin-top: 14px;
                  padding: 12px 10px 8px 10px; }}
     QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px;
