@@ -34,6 +34,6 @@ fi
 
 .venv/bin/ruff check studio tests benchmarks
 .venv/bin/ruff format --check studio tests benchmarks
-.venv/bin/mypy studio/core
+.venv/bin/mypy studio
 .venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
 .venv/bin/python -m pytest "$@"
