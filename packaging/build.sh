@@ -31,10 +31,12 @@ if [ -z "$build_python" ]; then
     [ -x "$venv/$bindir/python$exe" ] || "${PYTHON:-$default_python}" -m venv "$venv"
     build_python=$venv/$bindir/python$exe
     "$build_python" -m pip install -q --upgrade pip
-    "$build_python" -m pip install -q ".[package]"
+    # the pinned, hash-checked dependencies first; then the app itself, which adds none
+    "$build_python" -m pip install -q --require-hashes -r packaging/requirements.lock
+    "$build_python" -m pip install -q --no-deps .
 fi
 "$build_python" -m PyInstaller --version >/dev/null 2>&1 ||
-    { echo "build: $build_python has no PyInstaller (pip install '.[package]')" >&2; exit 1; }
+    { echo "build: $build_python has no PyInstaller (pip install -r packaging/requirements.lock)" >&2; exit 1; }
 
 rm -rf packaging/dist/studio
 "$build_python" -m PyInstaller --noconfirm --log-level WARN \
