@@ -61,7 +61,7 @@ from studio.core.terminal import terminal_text
 from studio.progress import ProgressPrinter
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE
-EXIT_FAILED_PAGES, EXIT_CANCELLED = ExitCode.FAILED_PAGES, ExitCode.CANCELLED
+EXIT_CANCELLED = ExitCode.CANCELLED
 EXIT_BUSY, EXIT_DELETED = ExitCode.BUSY, ExitCode.DELETED
 
 LOCK_HELP = (

@@ -186,10 +186,6 @@ class GenerationSettings(BaseModel):
     plan_mode: str = "auto"
     """auto (whole plan, then per page if that fails), whole or per-page."""
 
-    @property
-    def pictures_engine(self) -> str:
-        return self.image_engine or self.engine
-
 
 class UsageRecord(BaseModel):
     kind: str  # "text" or "image"
