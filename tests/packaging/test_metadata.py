@@ -71,3 +71,42 @@ def test_window_and_platform_icons_exist() -> None:
         assert (256, 256) in ico.info["sizes"]
     with Image.open(ROOT / "assets" / f"{APP_ID}.icns") as icns:
         assert icns.size[0] >= 256
+
+
+def test_the_commands_point_at_real_functions_and_the_window_has_no_console() -> None:
+    import importlib
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["scripts"] == {"studio": "studio.cli:main"}
+    # a gui-script: on Windows its launcher is a GUI program, so no console opens
+    assert project["gui-scripts"] == {"story-studio": "studio.cli:window"}
+    for target in (project["scripts"]["studio"], project["gui-scripts"]["story-studio"]):
+        module, _, name = target.partition(":")
+        assert callable(getattr(importlib.import_module(module), name)), target
+
+
+def test_the_window_launcher_opens_the_window_with_logging_set_up(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import logging
+
+    import studio.app
+    import studio.cli
+    import studio.core.logs
+
+    opened: list[object] = []
+    monkeypatch.setattr(studio.app, "main", lambda library: opened.append(library) or 0)
+    monkeypatch.setattr(studio.core.logs, "_installed", None)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    with pytest.raises(SystemExit) as exited:
+        studio.cli.window()
+    try:
+        assert exited.value.code == 0
+        assert opened == [None]  # the default library
+        assert studio.core.logs.log_file() == tmp_path / "logs" / "studio.log"
+    finally:
+        for handler in root.handlers:
+            handler.close()
