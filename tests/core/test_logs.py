@@ -67,3 +67,24 @@ def test_the_log_file_rotates_and_the_error_dialog_names_it(
                 root.removeHandler(handler)
                 handler.close()
         root.setLevel(level)
+
+
+def test_a_log_folder_that_cannot_be_made_means_no_log_file_and_no_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import studio.core.logs as logs
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the log folder should be")
+    monkeypatch.setenv("STUDIO_LOG_DIR", str(blocker / "logs"))
+    monkeypatch.setattr(logs, "_installed", None)
+    root = logging.getLogger()
+    before = list(root.handlers)
+    assert logs.install_log_file() is None
+    assert logs.log_file() is None
+    assert root.handlers == before
+
+    from studio.gui.errors import describe
+
+    _, text = describe(RuntimeError("boom"))
+    assert "studio -v" in text  # the dialog falls back to the terminal
