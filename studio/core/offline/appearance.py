@@ -1,91 +1,18 @@
 """How a character looks, read from nothing but its visual description.
 
 The same description always gives the same `Appearance`, so a character drawn
-on page 2 and on page 30 has the same colours, clothes and marks.
+on page 2 and on page 30 has the same colours, clothes and marks. The words
+the painter understands are in painter.toml ([reading]).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from studio.core.offline.lexicon import (
-    COLOURS,
-    RGB,
-    SPECIES,
-    WORD,
-    Species,
-    colours_in,
-    find_species,
-    lighten,
-)
-
-_COAT_WORDS = {
-    "fur",
-    "spines",
-    "feathers",
-    "scales",
-    "skin",
-    "shell",
-    "wool",
-    "metal",
-    "coat",
-    "plumage",
-    "body",
-    "hide",
-    "fleece",
-}
-_BELLY_WORDS = {"belly", "tummy", "chest", "panel", "face", "underside"}
-CLOTHES = (
-    "scarf",
-    "hat",
-    "cape",
-    "waistcoat",
-    "vest",
-    "backpack",
-    "bandana",
-    "bow",
-    "boots",
-    "jumper",
-    "sweater",
-    "raincoat",
-    "dungarees",
-    "dress",
-    "t-shirt",
-    "shirt",
-    "crown",
-    "collar",
-    "coat",
-    "hoodie",
-    "overalls",
-    "tie",
-)
-_MARKS = (
-    "star-shaped",
-    "star",
-    "heart-shaped",
-    "heart",
-    "patch",
-    "freckles",
-    "tip",
-    "glasses",
-    "sticker",
-    "stripe",
-    "spot",
-    "spots",
-)
-_SIZES = {
-    "tiny": 0.8,
-    "small": 0.9,
-    "little": 0.9,
-    "big": 1.12,
-    "large": 1.12,
-    "tall": 1.1,
-    "giant": 1.2,
-}
-_HAIR_STYLES = ("curly", "straight", "wavy", "short", "fluffy", "long", "braided", "spiky")
-_FALLBACK = Species("critter", "round", "stub", (), "")
+from studio.core.offline.data import Kind, OfflineData, offline_data
+from studio.core.offline.lexicon import RGB, WORD, colours, colours_in, find_species, kinds, lighten
 
 
 @dataclass(frozen=True)
@@ -93,7 +20,7 @@ class Appearance:
     """Everything the painter needs to draw one character the same way every time."""
 
     species: str
-    body: Species
+    kind: Kind
     coat: RGB
     belly: RGB
     cloth: str
@@ -107,44 +34,78 @@ class Appearance:
     wears: frozenset[str]
 
 
-@lru_cache(maxsize=256)
+@dataclass(frozen=True)
+class _Words:
+    coat: frozenset[str]
+    coat_not_skin: frozenset[str]
+    belly: frozenset[str]
+    skin: frozenset[str]
+    hair: frozenset[str]
+    clothes: frozenset[str]
+    marks: frozenset[str]
+
+
+@cache
+def _words(data: OfflineData) -> _Words:
+    reading = data.painter.reading
+    coat = frozenset(reading.coat_words)
+    return _Words(
+        coat=coat,
+        coat_not_skin=coat - frozenset(reading.skin_words),
+        belly=frozenset(reading.belly_words),
+        skin=frozenset(reading.skin_words),
+        hair=frozenset(reading.hair_words),
+        clothes=frozenset(reading.clothes),
+        marks=frozenset(reading.marks),
+    )
+
+
 def appearance_of(description: str) -> Appearance:
     """Read a character's fixed visual description into the shapes and colours to draw."""
+    return _appearance(offline_data(), description)
+
+
+@lru_cache(maxsize=256)
+def _appearance(data: OfflineData, description: str) -> Appearance:
+    reading = data.painter.reading
+    known = _words(data)
     text = description.lower()
     words = WORD.findall(text)
     found = colours_in(text)
     rng = _hash_colours(description)
     species = next((name for _, name in find_species(text)), "")
-    body = SPECIES.get(species, _FALLBACK)
-    coat = _colour_before(found, words, _COAT_WORDS - ({"skin"} if body.plan == "human" else set()))
-    belly = _colour_before(found, words, _BELLY_WORDS)
-    cloth = next((w for w in words if w in CLOTHES), "")
-    mark = next((w for w in words if w in _MARKS), "")
-    skin = _colour_before(found, words, {"skin"})
-    hair = _colour_before(found, words, {"hair"})
+    kind = kinds().get(species, reading.unknown_kind)
+    coat = _colour_before(found, words, known.coat_not_skin if kind.body == "human" else known.coat)
+    belly = _colour_before(found, words, known.belly)
+    cloth = next((w for w in words if w in known.clothes), "")
+    mark = next((w for w in words if w in known.marks), "")
+    skin = _colour_before(found, words, known.skin)
+    hair = _colour_before(found, words, known.hair)
     unused = [rgb for _, rgb in found if rgb not in {coat, belly, skin, hair}]
     coat = coat or (unused[0] if unused else rng[0])
-    if body.plan == "human":
+    if kind.body == "human":
         coat = skin or coat
     return Appearance(
-        species=species or "creature",
-        body=body,
+        species=species or reading.unknown_name,
+        kind=kind,
         coat=coat,
         belly=belly or lighten(coat, 0.55),
         cloth=cloth,
-        cloth_colour=_colour_before(found, words, {cloth})
+        cloth_colour=_colour_before(found, words, frozenset({cloth}))
         or (unused[1] if len(unused) > 1 else rng[1]),
         mark=mark,
-        mark_colour=_colour_before(found, words, set(_MARKS)) or lighten(coat, -0.45),
+        mark_colour=_colour_before(found, words, known.marks) or lighten(coat, -0.45),
         hair=hair or rng[2],
-        hair_style=next((w for w in words if w in _HAIR_STYLES), "short"),
-        scale=next((_SIZES[w] for w in words if w in _SIZES), 1.0),
-        striped="striped" in words or "stripy" in words,
-        wears=frozenset(w for w in words if w in CLOTHES or w in _MARKS),
+        hair_style=next((w for w in words if w in reading.hair_styles), reading.default_hair_style),
+        scale=next((reading.sizes[w] for w in words if w in reading.sizes), 1.0),
+        striped=any(w in words for w in reading.stripes),
+        wears=frozenset(w for w in words if w in known.clothes or w in known.marks),
     )
 
 
-def _colour_before(found: list[tuple[int, RGB]], words: list[str], targets: set[str]) -> RGB | None:
+def _colour_before(
+    found: list[tuple[int, RGB]], words: list[str], targets: frozenset[str]
+) -> RGB | None:
     for i, word in enumerate(words):
         if word not in targets:
             continue
@@ -156,6 +117,7 @@ def _colour_before(found: list[tuple[int, RGB]], words: list[str], targets: set[
 
 def _hash_colours(description: str) -> tuple[RGB, RGB, RGB]:
     digest = hashlib.sha256(description.encode()).digest()
-    names = sorted(COLOURS)
-    picks = [COLOURS[names[b % len(names)]] for b in digest[:3]]
+    table = colours()
+    names = sorted(table)
+    picks = [table[names[b % len(names)]] for b in digest[:3]]
     return picks[0], picks[1], picks[2]

@@ -106,7 +106,7 @@ def draw_figure(
     unit = height * look.scale / 100
     pen = Pen(draw, x, feet - pose.hop * unit, unit, pose.facing, light)
     _shadow(draw, x, feet, unit)
-    painter = _PLANS.get(look.body.plan, _critter)
+    painter = _PLANS.get(look.kind.body, _critter)
     painter(pen, look, pose)
 
 
@@ -268,8 +268,8 @@ def _head_bow(pen: Pen, look: Appearance, dx: float, dy: float) -> None:
 
 
 def _critter(pen: Pen, look: Appearance, pose: Pose) -> None:
-    spec, coat, belly = look.body, look.coat, look.belly
-    extras = set(spec.extras)
+    spec, coat, belly = look.kind, look.coat, look.belly
+    extras: set[str] = set(spec.extras)
     dark = lighten(coat, -0.18)
     head_y, head_r = 70.0, 23.0
     face = belly if "spikes" in extras else coat
@@ -441,7 +441,7 @@ def _ears(
 ) -> None:
     pink = mix(inner, (246, 170, 180), 0.5)
     if kind == "round":
-        small = 0.7 if "spikes" in look.body.extras else 1.0
+        small = 0.7 if "spikes" in look.kind.extras else 1.0
         for side in (-1, 1):
             pen.ellipse(side * 16, head_y + 17, 8 * small, 8 * small, coat)
             pen.ellipse(side * 16, head_y + 17, 4.5 * small, 4.5 * small, pink, line=False)
@@ -502,7 +502,7 @@ def _tail(pen: Pen, look: Appearance, kind: str, dark: RGB) -> None:
 
 
 def _bird(pen: Pen, look: Appearance, pose: Pose) -> None:
-    extras = set(look.body.extras)
+    extras = set(look.kind.extras)
     coat, belly = look.coat, look.belly
     if "penguin" in extras:
         coat, belly = look.coat, (250, 248, 242)
@@ -561,7 +561,7 @@ def _owl(pen: Pen, look: Appearance, pose: Pose) -> None:
 
 
 def _fish(pen: Pen, look: Appearance, pose: Pose) -> None:
-    whale = "whale" in look.body.extras
+    whale = "whale" in look.kind.extras
     y = 40 + pose.hop
     length = 44 if whale else 34
     pen.poly(

@@ -3,6 +3,8 @@
 `paint_scene` is a pure function (text in, PNG bytes out) meant to run in an
 executor. It reads the setting and the time of day from the scene, the colours
 from the style guide, and draws each character from its own description only.
+What it reads and the colours of the times of day are in painter.toml; each
+world of worlds.toml names the backdrop painted behind it.
 """
 
 from __future__ import annotations
@@ -13,45 +15,19 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from studio.core.book import Character, StyleGuide
 from studio.core.offline.appearance import appearance_of
+from studio.core.offline.data import OfflineData, SkyTime, offline_data
 from studio.core.offline.figures import Pose, draw_figure
-from studio.core.offline.lexicon import RGB, colours_in, detect_setting, lighten, mix
+from studio.core.offline.lexicon import RGB, colours_in, detect_setting, lighten, mix, worlds
 
 SUPERSAMPLE = 2
 MAX_SIDE = 4096
 Draw = ImageDraw.ImageDraw
-
-_TIMES = (
-    (
-        "night",
-        ("night", "midnight", "moonlight", "moonlit", "dark", "moon", "stars", "starry", "bedtime"),
-    ),
-    ("dusk", ("dusk", "evening", "twilight")),
-    ("sunset", ("sunset", "sundown")),
-    ("golden", ("golden", "late afternoon")),
-    ("dawn", ("dawn", "sunrise", "early morning", "daybreak")),
-    ("day", ("morning", "midday", "noon", "afternoon", "day", "daytime", "sunny", "sunshine")),
-)
-_SKIES: dict[str, tuple[RGB, RGB]] = {
-    "day": ((118, 178, 234), (214, 236, 250)),
-    "dawn": ((150, 170, 222), (255, 206, 176)),
-    "golden": ((140, 176, 226), (255, 214, 150)),
-    "sunset": ((112, 96, 168), (255, 158, 108)),
-    "dusk": ((44, 48, 108), (196, 124, 150)),
-    "night": ((14, 18, 50), (52, 60, 116)),
-}
-_LIGHT: dict[str, tuple[RGB, float]] = {
-    "day": ((255, 255, 255), 0.0),
-    "dawn": ((255, 196, 170), 0.12),
-    "golden": ((255, 200, 120), 0.14),
-    "sunset": ((250, 140, 100), 0.2),
-    "dusk": ((90, 80, 150), 0.32),
-    "night": ((26, 36, 90), 0.5),
-}
 
 
 @dataclass(frozen=True)
@@ -70,42 +46,55 @@ class SceneSpec:
     mood: str
 
 
+@cache
+def _cues(data: OfflineData) -> dict[str, re.Pattern[str]]:
+    cues = data.painter.cues
+    return {name: getattr(cues, name).pattern() for name in type(cues).model_fields}
+
+
+def _times() -> dict[str, SkyTime]:
+    return offline_data().painter.times
+
+
+def backdrop_of(setting: str) -> str:
+    """The landscape the painter paints for a world (worlds.toml, backdrop)."""
+    table = worlds()
+    world = table.get(setting) or table[offline_data().worlds.default]
+    return world.backdrop
+
+
 def read_scene(scene: str) -> SceneSpec:
     """Find the setting, time of day, weather and framing a scene text describes."""
     text = scene.lower()
     setting = detect_setting(scene)
+    backdrop = backdrop_of(setting)
+    cues = _cues(offline_data())
+
+    def says(cue: str) -> bool:
+        return bool(cues[cue].search(text))
+
     return SceneSpec(
         setting=setting,
-        time=_time_of_day(text, setting),
-        underwater=bool(
-            re.search(r"underwater|under the sea|beneath the waves|coral reef|seabed|seaweed", text)
-        ),
-        rain=bool(re.search(r"\brain|drizzle|downpour", text)),
-        storm=bool(re.search(r"storm|thunder|grey cloud|gray cloud", text)),
-        snow=setting == "snow" or bool(re.search(r"snowing|snowflake|snowfall", text)),
-        lantern=bool(re.search(r"lantern|torch|candle|glow", text)),
-        home="at home" in text or "cottage" in text,
-        shot="close"
-        if re.search(r"close-up|close up|closeup|portrait", text)
-        else "wide"
-        if re.search(r"wide shot|wide view|far away|tiny in|small in", text)
-        else "medium",
-        mood="sad"
-        if re.search(r"\bsad|worried|lost|sniff|crying|tumble", text)
-        else "wonder"
-        if re.search(r"wonder|gaz|surprise|amaz", text)
-        else "happy",
+        time=_time_of_day(text, backdrop),
+        underwater=says("underwater"),
+        rain=says("rain"),
+        storm=says("storm"),
+        snow=backdrop == "snow" or says("snow"),
+        lantern=says("lantern"),
+        home=says("home"),
+        shot="close" if says("close") else "wide" if says("wide") else "medium",
+        mood="sad" if says("sad") else "wonder" if says("wonder") else "happy",
     )
 
 
-def _time_of_day(text: str, setting: str) -> str:
+def _time_of_day(text: str, backdrop: str) -> str:
     best, where = "day", len(text) + 1
-    for time, words in _TIMES:
-        for word in words:
-            match = re.search(rf"\b{word}\b", text)
+    for time, sky in _times().items():
+        for word in sky.words:
+            match = re.search(rf"\b{re.escape(word)}\b", text)
             if match and match.start() < where:
                 best, where = time, match.start()
-    return "night" if setting == "space" and best == "day" else best
+    return "night" if backdrop == "space" and best == "day" else best
 
 
 def parse_size(size: str) -> tuple[int, int]:
@@ -177,20 +166,19 @@ class _Canvas:
         self, w: int, h: int, spec: SceneSpec, style: StyleGuide | None, rng: random.Random
     ) -> None:
         self.w, self.h, self.spec, self.rng = w, h, spec, rng
+        self.backdrop = backdrop_of(spec.setting)
         self.image = Image.new("RGB", (w, h))
         self.draw = ImageDraw.Draw(self.image, "RGBA")
-        self.palette = [rgb for _, rgb in colours_in(style.palette if style else "")] or [
-            (240, 120, 120),
-            (250, 210, 90),
-            (170, 140, 230),
-            (250, 250, 245),
-        ]
+        self.palette = [rgb for _, rgb in colours_in(style.palette if style else "")] or list(
+            offline_data().painter.default_palette
+        )
         self.time = spec.time
-        tone, amount = _LIGHT[spec.time]
+        self.sky: SkyTime = _times()[spec.time]
+        tone, amount = self.sky.light, self.sky.light_amount
         self.light: Callable[[RGB], RGB] = lambda c: mix(c, tone, amount)
         self.figure_light: Callable[[RGB], RGB] = lambda c: mix(c, tone, amount * 0.55)
         self.horizon = self.h * (
-            0.5 if spec.setting == "sea" else 0.6 if spec.shot != "close" else 0.55
+            0.5 if self.backdrop == "sea" else 0.6 if spec.shot != "close" else 0.55
         )
         self.ground = self.h * 0.86
 
@@ -200,15 +188,15 @@ class _Canvas:
         if self.spec.underwater:
             _underwater(self)
             return
-        top, bottom = _SKIES[self.time]
-        if self.spec.setting == "space":
+        top, bottom = self.sky.sky
+        if self.backdrop == "space":
             top, bottom = (10, 8, 32), (46, 28, 84)
         if self.spec.storm:
             top, bottom = mix(top, (70, 74, 90), 0.6), mix(bottom, (120, 124, 140), 0.6)
         self.gradient(0, self.horizon + self.h * 0.1, top, bottom)
         self.draw.rectangle((0, self.horizon + self.h * 0.1, self.w, self.h), fill=bottom)
         self.sky_lights()
-        _SETTINGS.get(self.spec.setting, _meadow)(self)
+        _SETTINGS.get(self.backdrop, _meadow)(self)
         if self.spec.home:
             _home(self)
 
@@ -222,9 +210,10 @@ class _Canvas:
 
     def sky_lights(self) -> None:
         rng, w, h = self.rng, self.w, self.h
-        night = self.time in {"night", "dusk"} or self.spec.setting == "space"
+        space = self.backdrop == "space"
+        night = self.time in {"night", "dusk"} or space
         if night:
-            count = 160 if self.time == "night" or self.spec.setting == "space" else 40
+            count = 160 if self.time == "night" or space else 40
             for _ in range(count):
                 x, y, r = (
                     rng.uniform(0, w),
@@ -239,18 +228,13 @@ class _Canvas:
                 _twinkle(
                     self.draw, rng.uniform(0, w), rng.uniform(0, self.horizon * 0.7), w * 0.012
                 )
-            if self.spec.setting != "space":
+            if not space:
                 self.moon(rng.uniform(0.62, 0.85) * w, rng.uniform(0.1, 0.2) * h, w * 0.06)
-        elif not self.spec.storm:
-            low = self.time in {"sunset", "golden", "dawn"}
+        elif not self.spec.storm and self.sky.sun is not None:
+            low = self.sky.low_sun
             y = self.horizon * (0.62 if low else 0.2)
-            colour = {
-                "sunset": (255, 150, 90),
-                "golden": (255, 200, 110),
-                "dawn": (255, 190, 150),
-            }.get(self.time, (255, 236, 150))
-            self.glow(rng.uniform(0.68, 0.86) * w, y, w * (0.09 if low else 0.06), colour)
-        if self.spec.setting != "space":
+            self.glow(rng.uniform(0.68, 0.86) * w, y, w * (0.09 if low else 0.06), self.sky.sun)
+        if not space:
             self.clouds(3 if not self.spec.storm else 6)
 
     def moon(self, x: float, y: float, r: float) -> None:
@@ -270,10 +254,7 @@ class _Canvas:
 
     def clouds(self, count: int) -> None:
         rng = self.rng
-        colour = {"night": (90, 100, 150), "dusk": (200, 160, 190), "sunset": (255, 200, 190)}.get(
-            self.time, (255, 255, 255)
-        )
-        alpha = 150 if self.time == "night" else 225
+        colour, alpha = self.sky.clouds, self.sky.cloud_alpha
         if self.spec.storm:
             colour, alpha = (96, 98, 116), 240
         for _ in range(count):
@@ -822,7 +803,7 @@ def _home(c: _Canvas) -> None:
     x = c.w * c.rng.choice((0.16, 0.84))
     base = c.horizon + c.h * 0.16
     s = c.h * 0.24
-    if c.spec.setting == "snow":
+    if c.backdrop == "snow":
         c.draw.pieslice(
             (x - s * 0.6, base - s * 0.6, x + s * 0.6, base + s * 0.6),
             180,
@@ -873,16 +854,13 @@ _SETTINGS: dict[str, Callable[[_Canvas], None]] = {
 # --- Finish ------------------------------------------------------------------------------
 
 
-_TEXTURED = ("watercol", "pencil", "crayon", "paper", "gouache", "paint", "chalk", "pastel")
-
-
 def _finish(image: Image.Image, style: StyleGuide | None, spec: SceneSpec) -> Image.Image:
     words = f"{style.art_style} {style.medium}".lower() if style else "watercolour"
     palette = [rgb for _, rgb in colours_in(style.palette)] if style else []
     if palette:
         average = tuple(sum(c[i] for c in palette) // len(palette) for i in range(3))
         image = Image.blend(image, Image.new("RGB", image.size, average), 0.06)
-    if any(word in words for word in _TEXTURED):
+    if any(word in words for word in offline_data().painter.textured):
         image = _paper(image)
     return _vignette(image)
 

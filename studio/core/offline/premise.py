@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
-from studio.core.offline.lexicon import (
-    FEMININE,
-    MASCULINE,
-    SETTING_KEYWORDS,
-    SPECIES,
-    find_species,
-    setting_scores,
-)
+from studio.core.offline.data import GoalForm, OfflineData, offline_data
+from studio.core.offline.lexicon import find_species, kinds, setting_scores, worlds
 
 
 @dataclass
@@ -45,199 +41,75 @@ class Premise:
     themes: tuple[str, ...]
 
 
-_NOT_NAMES = {
-    "A",
-    "An",
-    "The",
-    "Once",
-    "One",
-    "In",
-    "On",
-    "At",
-    "When",
-    "Who",
-    "What",
-    "Where",
-    "Why",
-    "How",
-    "This",
-    "That",
-    "There",
-    "Then",
-    "And",
-    "But",
-    "So",
-    "If",
-    "Is",
-    "It",
-    "He",
-    "She",
-    "His",
-    "Her",
-    "They",
-    "Their",
-    "Every",
-    "Each",
-    "Some",
-    "After",
-    "Before",
-    "With",
-    "Story",
-    "Book",
-    "Christmas",
-    "Halloween",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "I",
-    "My",
-    "We",
-    "Our",
-    "Earth",
-    "Mars",
-    "Moon",
-    "Sun",
-    "Grandma",
-    "Grandpa",
-    "Mum",
-    "Mom",
-    "Dad",
-    "Mr",
-    "Mrs",
-    "Ms",
-    "Miss",
-    "Dr",
-    "Today",
-    "Tonight",
-    "Long",
-    "Late",
-    "Early",
-    "During",
-    "Two",
-    "Three",
-    "Little",
-    "Big",
-    "Young",
-    "Old",
-    "Tiny",
-    "Brave",
-    "Shy",
-    "Write",
-    "Tell",
-    "Make",
-    "Create",
-    "About",
-    "Follow",
-    "Meet",
-    "Join",
-    "Help",
-    "Can",
-    "Will",
-    "Dear",
-    "Best",
-    "Friends",
-    "Your",
-    "All",
-    "No",
-    "Not",
-    "Please",
-    "Let",
-    "For",
-    "From",
-    "To",
-    "Of",
-    "By",
-    "As",
-    "Under",
-    "Over",
-    "Into",
-    "Near",
-    "Far",
-    "Deep",
-    "High",
-    "Up",
-    "Down",
-    "Lost",
-    "Afraid",
-    "Scared",
-}
-
-_SPECIES_ALT = "|".join(re.escape(name) for name in sorted(SPECIES, key=len, reverse=True))
+_DETERMINER = r"\b(?:[Aa]n?|[Tt]he|[Hh]is|[Hh]er|[Tt]heir)\s+"
 _NAMED = re.compile(
-    r"\b(?:[Aa]n?|[Tt]he|[Hh]is|[Hh]er|[Tt]heir)\s+((?:[A-Za-z-]+\s+){0,3}?)([A-Za-z-]+)"
-    r"\s+(?:named|called)\s+([A-Z][A-Za-z'-]+)"
-)
-_SPECIES_NAME = re.compile(
-    rf"\b(?:[Aa]n?|[Tt]he|[Hh]is|[Hh]er|[Tt]heir)\s+((?:[a-z-]+\s+){{0,2}}?)({_SPECIES_ALT})"
-    r"\s+([A-Z][a-z'-]+)"
-)
-_NAME_THE = re.compile(
-    rf"\b([A-Z][a-z'-]+),?\s+(?:the|a|an)\s+((?:[a-z-]+\s+){{0,2}}?)({_SPECIES_ALT})(?:s)?\b"
-)
-_NAME_FOLLOWS = re.compile(
-    r"\s*(?:,|\s(?:and|is|was|wants|loves|has|goes|lives|learns|can|cannot|can't|finds|"
-    r"meets|sets|dreams|needs|must|tries|gets)\b)"
+    _DETERMINER + r"((?:[A-Za-z-]+\s+){0,3}?)([A-Za-z-]+)\s+(?:named|called)\s+([A-Z][A-Za-z'-]+)"
 )
 _CAPITAL = re.compile(r"\b([A-Z][a-z'-]+)\b")
-_CLAUSE_END = re.compile(
-    r"[,.;:!?]|\s(?:and then|but|until|because|so that|when|while|who|with the help|and learns|and finds)\s"
-)
 
-_GOALS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "find",
-        re.compile(
-            r"\b(?:has lost|have lost|lost|loses|is looking for|looks for|is searching for|"
-            r"searches for|must find|needs to find|wants to find|tries to find|has to find|"
-            r"goes looking for|sets out to find|to find)\s+(.+)"
-        ),
-    ),
-    ("fear", re.compile(r"\b(?:afraid|scared|frightened|terrified|fearful|nervous)\s+of\s+(.+)")),
-    ("fear", re.compile(r"\bfears\s+(.+)")),
-    ("learn", re.compile(r"\blearns?\s+(?:how\s+)?to\s+(.+)")),
-    (
-        "learn",
-        re.compile(
-            r"\b(?:can't|cannot|can not|couldn't|could not|is unable to|does not know how to|"
-            r"doesn't know how to)\s+(.+)"
-        ),
-    ),
-    (
-        "home",
-        re.compile(r"\b(?:far from home|way home|way back home|gets lost|got lost|is lost)\b()"),
-    ),
-    (
-        "friend",
-        re.compile(
-            r"\b(?:lonely|no friends|make friends|makes friends|make a friend|new in town|"
-            r"new kid|find a friend|all alone)\b()"
-        ),
-    ),
-    (
-        "want",
-        re.compile(
-            r"\b(?:wants|wanted|dreams|dreamed|dreamt|wishes|wished|longs|hopes|yearns|"
-            r"sets out|decides|tries|is determined)\s+(?:of\s+|about\s+)?(?:to\s+)?(.+)"
-        ),
-    ),
-    ("love", re.compile(r"\b(?:loves|adores|likes)\s+(.+)")),
-)
-
-THEMES: dict[str, str] = {
-    "friendship": "friends make every adventure better",
-    "kindness": "a little kindness goes a very long way",
-    "sharing": "things are better when they are shared",
-    "courage": "being brave means trying even when you feel scared",
-    "bravery": "being brave means trying even when you feel scared",
-    "patience": "good things come to those who wait",
-    "honesty": "telling the truth makes hearts feel light",
-    "teamwork": "together, friends can do almost anything",
-    "gratitude": "saying thank you makes two people smile",
+# What comes after a goal rule's words, by the rule's form (premise.toml).
+_FORMS: dict[GoalForm, str] = {
+    "object": r"\s+(.+)",
+    "of_object": r"\s+of\s+(.+)",
+    "to_object": r"\s+(?:how\s+)?to\s+(.+)",
+    "wish": r"\s+(?:of\s+|about\s+)?(?:to\s+)?(.+)",
+    "flag": r"\b()",
 }
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(re.escape(word) for word in words)
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """The premise reader's patterns, made once from the data files."""
+
+    species_name: re.Pattern[str]
+    name_the: re.Pattern[str]
+    name_follows: re.Pattern[str]
+    clause_end: re.Pattern[str]
+    goals: tuple[tuple[str, GoalForm, re.Pattern[str]], ...]
+    hints: tuple[tuple[str, float, tuple[re.Pattern[str], ...]], ...]
+    not_names: frozenset[str]
+
+
+def _reader() -> _Reader:
+    return _reader_for(offline_data())
+
+
+@cache
+def _reader_for(data: OfflineData) -> _Reader:
+    words = data.premise
+    species = _alternatives(sorted(data.kinds.kinds, key=len, reverse=True))
+    return _Reader(
+        species_name=re.compile(
+            rf"{_DETERMINER}((?:[a-z-]+\s+){{0,2}}?)({species})\s+([A-Z][a-z'-]+)"
+        ),
+        name_the=re.compile(
+            rf"\b([A-Z][a-z'-]+),?\s+(?:the|a|an)\s+((?:[a-z-]+\s+){{0,2}}?)({species})(?:s)?\b"
+        ),
+        name_follows=re.compile(rf"\s*(?:,|\s(?:{_alternatives(words.name_followers)})\b)"),
+        clause_end=re.compile(rf"[,.;:!?]|\s(?:{_alternatives(words.clause_breaks)})\s"),
+        goals=tuple(
+            (
+                rule.kind,
+                rule.form,
+                re.compile(rf"\b(?:{_alternatives(rule.words)})" + _FORMS[rule.form]),
+            )
+            for rule in words.goal_rules
+        ),
+        hints=tuple(
+            (hint.world, hint.bonus, tuple(cue.pattern() for cue in hint.when_all))
+            for hint in words.setting_hints
+        ),
+        not_names=frozenset(words.not_names),
+    )
+
+
+def themes() -> Mapping[str, str]:
+    """Theme words a premise may name, and the lesson each teaches (premise.toml)."""
+    return offline_data().premise.themes
 
 
 def read_premise(text: str) -> Premise:
@@ -248,23 +120,24 @@ def read_premise(text: str) -> Premise:
         mentions=_mentions(clean),
         goal=_goal(clean),
         setting=_setting(clean),
-        themes=tuple(theme for theme in THEMES if theme in clean.lower()),
+        themes=tuple(theme for theme in themes() if theme in clean.lower()),
     )
 
 
 def _mentions(text: str) -> list[Mention]:
+    reader = _reader()
     found: dict[int, Mention] = {}
     for match in _NAMED.finditer(text):
         words = [w.lower() for w in match.group(1).split()]
         species = _species_word(match.group(2).lower(), words)
         found[match.start()] = Mention(match.group(3), species, words)
     named = {m.name for m in found.values()}
-    for match in _SPECIES_NAME.finditer(text):
-        if match.group(3) not in _NOT_NAMES and match.group(3) not in named:
+    for match in reader.species_name.finditer(text):
+        if match.group(3) not in reader.not_names and match.group(3) not in named:
             found[match.start()] = Mention(match.group(3), match.group(2), match.group(1).split())
             named.add(match.group(3))
-    for match in _NAME_THE.finditer(text):
-        if match.group(1) not in _NOT_NAMES and match.group(1) not in named:
+    for match in reader.name_the.finditer(text):
+        if match.group(1) not in reader.not_names and match.group(1) not in named:
             words = match.group(2).split()
             found[match.start()] = Mention(match.group(1), match.group(3), words)
             named.add(match.group(1))
@@ -278,10 +151,11 @@ def _mentions(text: str) -> list[Mention]:
 
 def _species_word(word: str, adjectives: list[str]) -> str:
     two = f"{adjectives[-1]} {word}" if adjectives else ""
-    if two in SPECIES:
+    table = kinds()
+    if two in table:
         adjectives.pop()
         return two
-    return word.removesuffix("s") if word.removesuffix("s") in SPECIES else word
+    return word.removesuffix("s") if word.removesuffix("s") in table else word
 
 
 def _add_species_mentions(text: str, found: dict[int, Mention]) -> None:
@@ -307,13 +181,17 @@ def _adjectives_before(text: str, offset: int) -> list[str]:
 
 
 def _add_bare_names(text: str, found: dict[int, Mention], named: set[str | None]) -> None:
+    reader = _reader()
     for match in _CAPITAL.finditer(text):
         name = match.group(1)
-        if name in _NOT_NAMES or name in named:
+        if name in reader.not_names or name in named:
             continue
-        if _sentence_start(text, match.start()) and not _NAME_FOLLOWS.match(text, match.end()):
+        if _sentence_start(text, match.start()) and not reader.name_follows.match(
+            text, match.end()
+        ):
             continue
-        if name.lower() in SPECIES or any(name.lower() in kws for kws in SETTING_KEYWORDS.values()):
+        lowered = name.lower()
+        if lowered in kinds() or any(lowered in w.keywords for w in worlds().values()):
             continue
         found[match.start()] = Mention(name)
         named.add(name)
@@ -325,10 +203,9 @@ def _sentence_start(text: str, offset: int) -> bool:
 
 
 def _pronoun(text: str, mention: Mention) -> str | None:
-    if mention.species in FEMININE:
-        return "she"
-    if mention.species in MASCULINE:
-        return "he"
+    kind = kinds().get(mention.species or "")
+    if kind is not None and kind.pronoun:
+        return kind.pronoun
     anchor = mention.name or mention.species or ""
     after = text[text.find(anchor) :].lower() if anchor and anchor in text else ""
     window = re.findall(r"\b(he|his|him|himself|she|her|hers|herself)\b", after[:120])
@@ -338,21 +215,24 @@ def _pronoun(text: str, mention: Mention) -> str | None:
 
 
 def _goal(text: str) -> Goal:
-    for kind, pattern in _GOALS:
+    for kind, form, pattern in _reader().goals:
         match = pattern.search(text)
         if match is None:
             continue
         phrase = _clip(match.group(1))
-        if kind in {"home", "friend"}:
+        if form == "flag":
             return Goal(kind)
         if phrase:
             goal = _refine(kind, phrase, match.group(0))
             if goal.kind == "find" and goal.phrase:
                 return Goal("find", _with_determiner(goal.phrase))
             return goal
-    if "friendship" in text.lower() or "friends" in text.lower():
-        return Goal("friend")
-    return Goal("quest")
+    words = offline_data().premise
+    lowered = text.lower()
+    for fallback in words.fallback_goals:
+        if any(cue in lowered for cue in fallback.within):
+            return Goal(fallback.kind)
+    return Goal(words.default_goal)
 
 
 def _refine(kind: str, phrase: str, whole: str) -> Goal:
@@ -387,7 +267,7 @@ _PLACE_TAIL = re.compile(r"\s(?:in|at|on|by|near|under|somewhere in) (?:the|a|an
 
 
 def _clip(phrase: str) -> str:
-    phrase = _CLAUSE_END.split(f"{phrase} ", maxsplit=1)[0].strip()
+    phrase = _reader().clause_end.split(f"{phrase} ", maxsplit=1)[0].strip()
     words = phrase.split()
     return " ".join(words[:8]).strip(" ,.;:!?\"'")
 
@@ -420,12 +300,12 @@ def _wants_e(stem: str) -> bool:
 def _setting(text: str) -> str | None:
     scores = setting_scores(text)
     for _, species in find_species(text):
-        home = SPECIES[species].home
+        home = kinds()[species].home
         if home:
             scores[home] += 0.5
-    if re.search(r"\bmoon\b|\bstars?\b", text.lower()) and re.search(
-        r"\bfly|travel|visit|reach", text.lower()
-    ):
-        scores["space"] += 1.0
+    lowered = text.lower()
+    for world, bonus, cues in _reader().hints:
+        if all(cue.search(lowered) for cue in cues):
+            scores[world] += bonus
     best = max(scores, key=lambda key: scores[key])
     return best if scores[best] > 0 else None

@@ -2,7 +2,8 @@
 
 Everything is deterministic for a given premise and page count: the cast and the
 world come from a hash of the premise, the order of the episodes from a hash of
-the premise and the page count.
+the premise and the page count. The episodes, lines and goals are in story.toml,
+goals.toml and rewrite.toml.
 """
 
 from __future__ import annotations
@@ -11,44 +12,21 @@ import hashlib
 import random
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 
 from studio.core.book import MAX_PAGES, MIN_PAGES, Character, PagePlan, StoryPlan, StyleGuide
-from studio.core.offline import templates as T
-from studio.core.offline.cast import (
-    FRIEND_ADJECTIVES,
-    THIRD_ADJECTIVES,
-    Person,
-    articles,
-    make_person,
-)
-from studio.core.offline.lexicon import colours_in
-from studio.core.offline.premise import THEMES, Goal, Mention, Premise, read_premise
-from studio.core.offline.templates import Episode
-from studio.core.offline.worlds import WORLDS, World
+from studio.core.offline.cast import Person, articles, make_person
+from studio.core.offline.data import Episode, GoalText, OfflineData, World, offline_data
+from studio.core.offline.lexicon import colours_in, kinds
+from studio.core.offline.premise import Goal, Mention, Premise, read_premise, themes
 
-_TIME_PHRASES = {
-    "dawn": "Early morning, sunrise",
-    "morning": "Morning",
-    "midday": "Midday, bright sunshine",
-    "afternoon": "Afternoon",
-    "golden": "Late afternoon, golden light",
-    "sunset": "Sunset",
-    "dusk": "Dusk, the first stars appearing",
-    "night": "Night, moon and stars",
-}
-_WHEN = {
-    "dawn": "That morning",
-    "morning": "That morning",
-    "midday": "That day",
-    "afternoon": "That afternoon",
-    "golden": "That evening",
-    "sunset": "That evening",
-    "dusk": "That evening",
-    "night": "That night",
-}
 _DAY = ("morning", "midday", "afternoon", "golden", "sunset")
-_SHOTS = ("Wide shot", "Medium shot", "Close-up", "Low-angle view", "Side view")
-_DARK_WORDS = re.compile(r"\b(dark|night|nighttime|moon|stars?|shadows?|bedtime)\b")
+
+
+@cache
+def _dark_words(data: OfflineData) -> re.Pattern[str]:
+    words = "|".join(re.escape(w) for w in data.story.dark_words)
+    return re.compile(rf"\b(?:{words})\b")
 
 
 @dataclass(frozen=True)
@@ -70,10 +48,11 @@ class Outline:
 
     premise: Premise
     world: World
+    world_key: str
     world_name: str
     cast: tuple[Person, ...]
     goal: Goal
-    goal_text: T.GoalText
+    goal_text: GoalText
     sentences: int
     title: str
     style: StyleGuide
@@ -97,18 +76,21 @@ def build_outline(
     premise: str, pages: int, audience_age: str = "4-7", art_style: str = ""
 ) -> Outline:
     """Read the premise and lay out the arc, one beat per page."""
+    data = offline_data()
     pages = max(MIN_PAGES, min(MAX_PAGES, pages))
-    facts = read_premise(premise or "a curious little rabbit")
+    facts = read_premise(premise or data.premise.default_premise)
     rng = random.Random(_seed(facts.text))
-    world = WORLDS[facts.setting or _fallback_world(facts, rng)]
+    world_key = facts.setting or _fallback_world(facts, rng)
+    world = data.worlds.worlds[world_key]
     cast = _cast(facts.mentions, world, pages, rng)
     goal = facts.goal if facts.goal.kind != "quest" else Goal("quest", rng.choice(world.quests))
-    goal_text = T.GOALS[goal.kind]
+    goal_text = data.goals.goals[goal.kind]
     title = _title(goal, cast, rng)
     style = _style(world, art_style)
     outline = Outline(
         facts,
         world,
+        world_key,
         rng.choice(world.names),
         tuple(cast),
         goal,
@@ -127,7 +109,8 @@ def _seed(text: str) -> int:
 
 
 def _fallback_world(facts: Premise, rng: random.Random) -> str:
-    return rng.choice(("forest", "meadow", "sea", "farm")) if not facts.mentions else "meadow"
+    table = offline_data().worlds
+    return rng.choice(table.surprise) if not facts.mentions else table.default
 
 
 def _sentences(audience_age: str) -> int:
@@ -140,6 +123,7 @@ def _sentences(audience_age: str) -> int:
 
 
 def _cast(mentions: list[Mention], world: World, pages: int, rng: random.Random) -> list[Person]:
+    traits = offline_data().cast
     taken = {m.name for m in mentions if m.name}
     wanted = 3 if pages >= 8 or len(mentions) >= 3 else 2
     people: list[Person] = []
@@ -148,7 +132,7 @@ def _cast(mentions: list[Mention], world: World, pages: int, rng: random.Random)
         fallback = _pick_species(world, species_used, rng, hero=i == 0)
         person = make_person(mention, rng, taken, fallback)
         if i > 0 and not person.known:
-            adjectives = FRIEND_ADJECTIVES if i == 1 else THIRD_ADJECTIVES
+            adjectives = traits.friend_traits if i == 1 else traits.third_traits
             person = replace(person, adjective=_friend_adjective(person.species, adjectives, rng))
         species_used.add(person.species)
         people.append(person)
@@ -156,33 +140,34 @@ def _cast(mentions: list[Mention], world: World, pages: int, rng: random.Random)
 
 
 def _pick_species(world: World, used: set[str], rng: random.Random, *, hero: bool) -> str:
-    pool = [s for s in world.helpers if s not in used] or ["rabbit", "mouse", "bear"]
+    pool = [s for s in world.helpers if s not in used] or list(offline_data().cast.spare_kinds)
     return rng.choice(pool)
 
 
 def _friend_adjective(species: str, pool: tuple[str, ...], rng: random.Random) -> str:
-    return "wise" if species == "owl" else rng.choice(pool)
+    kind = kinds().get(species)
+    if kind is not None and kind.friend_adjective:
+        return kind.friend_adjective
+    return rng.choice(pool)
 
 
 # --- Title and style ----------------------------------------------------------------
 
 
-_SMALL = {"a", "an", "the", "of", "to", "in", "on", "and", "at", "for", "with", "by"}
-
-
 def title_case(text: str) -> str:
     """Title Case for a book title, keeping small words small."""
+    small = set(offline_data().story.title_small_words)
     words = text.split()
     return " ".join(
-        w if (i and w.lower() in _SMALL) else w[:1].upper() + w[1:] for i, w in enumerate(words)
+        w if (i and w.lower() in small) else w[:1].upper() + w[1:] for i, w in enumerate(words)
     )
 
 
 def _title(goal: Goal, cast: list[Person], rng: random.Random) -> str:
     hero, friend = cast[0], cast[1]
-    goal_text = T.GOALS[goal.kind]
+    goal_text = offline_data().goals.goals[goal.kind]
     thing = re.sub(r"^(?:his|her|their|its|my|your)\s+", "the ", goal.phrase)
-    verbal = goal.kind in {"want", "learn", "love_do"}
+    verbal = goal_text.verbal
     if thing and not verbal and not re.match(r"(?:the|a|an)\s", thing):
         thing = f"the {thing}"
     options = [t for t in goal_text.title if "{Xt}" not in t or 0 < len(thing.split()) <= 5]
@@ -190,25 +175,12 @@ def _title(goal: Goal, cast: list[Person], rng: random.Random) -> str:
     return title_case(chosen.format(H=hero.name, F=friend.name, Xt=thing))
 
 
-_MEDIUMS = (
-    ("watercol", "watercolour and ink on textured cotton paper"),
-    ("crayon", "wax crayon on rough paper"),
-    ("pencil", "coloured pencil on cream paper"),
-    ("gouache", "gouache on thick paper"),
-    ("collage", "cut-paper collage"),
-    ("paper", "cut-paper collage"),
-    ("oil", "oil paint on canvas"),
-    ("flat", "flat digital shapes"),
-    ("vector", "flat digital shapes"),
-    ("pixel", "chunky pixel art"),
-)
-
-
 def _style(world: World, art_style: str) -> StyleGuide:
-    style = art_style.strip() or "soft watercolour picture-book illustration, gentle rounded shapes"
+    words = offline_data().story.style
+    style = art_style.strip() or words.default
     medium = next(
-        (m for key, m in _MEDIUMS if key in style.lower()),
-        "watercolour and coloured pencil on textured paper",
+        (m.medium for m in words.mediums if m.key in style.lower()),
+        words.default_medium,
     )
     named = [w for w in re.findall(r"[A-Za-z-]+", style) if colours_in(w)]
     palette = ", ".join(named) + (", " if named else "") + world.palette if named else world.palette
@@ -275,7 +247,8 @@ def _times(kinds: list[str], dark: bool) -> list[tuple[str, bool]]:
 
 def _beats(outline: Outline, pages: int, rng: random.Random) -> list[Beat]:
     kinds = _layout(pages, len(outline.cast))
-    dark = bool(_DARK_WORDS.search(outline.goal.phrase.lower()))
+    story = offline_data().story
+    dark = bool(_dark_words(offline_data()).search(outline.goal.phrase.lower()))
     times = _times(kinds, dark)
     places = _cycle(outline.world.places, rng)
     sights = _cycle(outline.world.sights, rng)
@@ -294,7 +267,11 @@ def _beats(outline: Outline, pages: int, rng: random.Random) -> list[Beat]:
         )
         episode = episodes.pick(kind, allow_third=third_met)
         shot = (
-            "Wide shot" if i == 0 else "Cosy close-up" if kind == "closing" else rng.choice(_SHOTS)
+            story.first_shot
+            if i == 0
+            else story.closing_shot
+            if kind == "closing"
+            else rng.choice(story.shots)
         )
         beats.append(Beat(kind, episode, place, times[i][0], next(sights), shot, times[i][1]))
     return beats
@@ -325,8 +302,9 @@ class _EpisodePicker:
 
     def __init__(self, outline: Outline, rng: random.Random) -> None:
         self._outline, self._rng = outline, rng
-        world = outline.world.key
-        suits = [e for e in T.EPISODES if world not in e.excluded and _cast_ok(e, outline)]
+        world = outline.world_key
+        fill = offline_data().story.beats.fill
+        suits = [e for e in fill if world not in e.excluded and _cast_ok(e, outline)]
         self._tries = list(outline.goal_text.tries)
         self._episodes = suits
         rng.shuffle(self._tries)
@@ -360,12 +338,13 @@ def _cast_ok(episode: Episode, outline: Outline) -> bool:
 def special_episode(outline: Outline, kind: str, variant: int) -> Episode:
     """The episode of a beat whose role is fixed (intro, meet, climax, ...), by variant."""
     friend_known = outline.cast[1].known
+    beats = offline_data().story.beats
     pools: dict[str, tuple[Episode, ...]] = {
-        "intro": T.INTROS,
-        "meet": T.MEET_KNOWN if friend_known else T.MEET,
-        "third": T.THIRD,
-        "setback": tuple(e for e in T.SETBACKS if outline.world.key not in e.excluded),
-        "growing": T.GROWING,
+        "intro": beats.intro,
+        "meet": beats.meet_known if friend_known else beats.meet,
+        "third": beats.third,
+        "setback": tuple(e for e in beats.setback if outline.world_key not in e.excluded),
+        "growing": beats.growing,
     }
     if kind in pools:
         pool = pools[kind]
@@ -375,36 +354,36 @@ def special_episode(outline: Outline, kind: str, variant: int) -> Episode:
 
 def _goal_episode(outline: Outline, kind: str, variant: int) -> Episode:
     g = outline.goal_text
+    data = offline_data().story
+    lines = data.lines
     everyone = "HFT" if len(outline.cast) >= 3 else "HF"
-    intro = T.INTROS[variant % len(T.INTROS)]
-    goodnight = T.GOODNIGHTS[variant % len(T.GOODNIGHTS)]
+    intro = data.beats.intro[variant % len(data.beats.intro)]
+    goodnight = lines.goodnights[variant % len(lines.goodnights)]
     lesson = _lesson(outline) or goodnight
     closing = (
         g.closing,
-        lesson if outline.premise.themes else T.CLOSINGS[variant % len(T.CLOSINGS)],
+        lesson if outline.premise.themes else lines.closings[variant % len(lines.closings)],
         goodnight,
     )
-    extra = (
-        "a small lantern glowing"
-        if kind in {"climax", "resolve_close"} and outline.goal.kind == "fear"
-        else ""
-    )
+    extra = g.climax_extra if kind in {"climax", "resolve_close"} else ""
     table: dict[str, Episode] = {
-        "want": Episode(
-            "H", _rotate(g.problem, variant), "{H} daydreams, thinking about how to {goal}"
+        "want": _episode("H", _rotate(g.problem, variant), lines.want_action),
+        "intro_want": _episode("H", (intro.sentences[0], g.problem[0], g.problem[1]), intro.action),
+        "climax": _episode("HF", g.climax, g.climax_action, extra=extra),
+        "resolution": _episode(everyone, g.success, g.success_action),
+        "resolve_close": _episode(
+            everyone, (g.success[0], lines.helped, g.closing), g.success_action, extra=extra
         ),
-        "intro_want": Episode("H", (intro.sentences[0], g.problem[0], g.problem[1]), intro.action),
-        "climax": Episode("HF", g.climax, g.climax_action, extra=extra),
-        "resolution": Episode(everyone, g.success, g.success_action),
-        "resolve_close": Episode(
-            everyone,
-            (g.success[0], "{F} the {Fsp} had helped every step of the way.", g.closing),
-            g.success_action,
-            extra=extra,
-        ),
-        "closing": Episode("HF", closing, "{H} tucked up cosily at home, {F} waving goodnight"),
+        "closing": _episode("HF", closing, lines.closing_action),
     }
     return table[kind]
+
+
+def _episode(cast: str, sentences: tuple[str, ...], action: str, extra: str = "") -> Episode:
+    """An episode made of lines already checked when the data files were read."""
+    return Episode.model_construct(
+        cast=cast, sentences=sentences, action=action, excluded=(), extra=extra
+    )
 
 
 def _rotate(sentences: tuple[str, ...], variant: int) -> tuple[str, ...]:
@@ -420,6 +399,7 @@ def _slots(outline: Outline, beat: Beat) -> dict[str, str]:
     hero, friend = outline.cast[0], outline.cast[1]
     third = outline.cast[2] if len(outline.cast) > 2 else friend
     world = outline.world
+    lesson = outline.premise.themes[0] if outline.premise.themes else ""
     he = hero.pronoun
     slots = {
         "H": hero.name,
@@ -456,8 +436,9 @@ def _slots(outline: Outline, beat: Beat) -> dict[str, str]:
         "drawing": world.drawing,
         "snack": world.snack,
         "X": outline.goal.phrase,
-        "When": _WHEN[beat.time],
+        "When": offline_data().story.times[beat.time].text,
         "letter": world.critter[0].upper(),
+        "lesson": themes()[lesson] if lesson else "",
     }
     slots["goal"] = outline.goal_text.goal.format(X=outline.goal.phrase)
     if beat.place == "home":
@@ -490,13 +471,14 @@ def render(outline: Outline, beat: Beat, sentences: int | None = None) -> PagePl
 
 
 def _next_morning(sentence: str, outline: Outline) -> str:
+    lines = offline_data().story.lines
     names = {p.name for p in outline.cast}
     first = sentence.split()[0].strip(",.!?'")
     if not sentence[0].isalpha():
-        return f"The next morning came bright and early. {sentence}"
+        return lines.next_morning_before_quote.format(sentence=sentence)
     if first in names:
-        return f"The next morning, {sentence}"
-    return f"The next morning, {sentence[0].lower()}{sentence[1:]}"
+        return lines.next_morning.format(sentence=sentence)
+    return lines.next_morning.format(sentence=f"{sentence[0].lower()}{sentence[1:]}")
 
 
 def _present(outline: Outline, beat: Beat) -> list[str]:
@@ -507,20 +489,32 @@ def _present(outline: Outline, beat: Beat) -> list[str]:
 
 
 def _scene(outline: Outline, beat: Beat, slots: dict[str, str]) -> str:
-    where = f"at home, {outline.world.home}" if beat.place == "home" else f"at {beat.place}"
+    story = offline_data().story
+    words = story.scene
+    where = (
+        words.at_home.format(home=outline.world.home)
+        if beat.place == "home"
+        else words.away.format(place=beat.place)
+    )
     action = fill(beat.episode.action, slots)
     names = _present(outline, beat)
     arrangement = (
-        f"{names[0]} in the centre"
+        words.one.format(first=names[0])
         if len(names) == 1
-        else f"{names[0]} on the left, {names[1]} on the right"
+        else words.two.format(first=names[0], second=names[1])
         if len(names) == 2
-        else f"{', '.join(names[:-1])} and {names[-1]} in a row"
+        else words.many.format(names=", ".join(names[:-1]), last=names[-1])
     )
     extra = f", {beat.episode.extra}" if beat.episode.extra else ""
-    return (
-        f"{_TIME_PHRASES[beat.time]} {outline.world.noun} ({outline.world_name}), {where}: "
-        f"{action}{extra}. {beat.shot}, {arrangement}, soft picture-book light."
+    return words.frame.format(
+        time=story.times[beat.time].scene,
+        noun=outline.world.noun,
+        world=outline.world_name,
+        where=where,
+        action=action,
+        extra=extra,
+        shot=beat.shot,
+        arrangement=arrangement,
     )
 
 
@@ -539,9 +533,8 @@ def _unique(outline: Outline) -> list[Beat]:
                 place=outline.world.places[attempt % len(outline.world.places)],
             )
         if render(outline, beat).text in seen:
-            beat = replace(
-                beat, episode=replace(beat.episode, sentences=(*beat.episode.sentences, "{sight}"))
-            )
+            sentences = (*beat.episode.sentences, "{sight}")
+            beat = replace(beat, episode=beat.episode.model_copy(update={"sentences": sentences}))
         seen.add(render(outline, beat).text)
         beats.append(beat)
     return beats
@@ -576,9 +569,10 @@ def rewrite_page(
 
 
 def _alternative(outline: Outline, beat: Beat, current: str, index: int) -> PagePlan:
+    shots = offline_data().story.shots
     for variant in range(1, 8):
         episode = _other_episode(outline, beat, variant)
-        shot = _SHOTS[(index + variant) % len(_SHOTS)]
+        shot = shots[(index + variant) % len(shots)]
         page = render(outline, replace(beat, episode=episode, shot=shot))
         if page.text != current:
             return page
@@ -591,77 +585,70 @@ def _other_episode(outline: Outline, beat: Beat, variant: int) -> Episode:
     if beat.kind == "fill":
         pool = [
             e
-            for e in (*outline.goal_text.tries, *T.EPISODES)
+            for e in (*outline.goal_text.tries, *offline_data().story.beats.fill)
             if e.cast == beat.episode.cast
             and e != beat.episode
-            and outline.world.key not in e.excluded
+            and outline.world_key not in e.excluded
         ]
         return pool[variant % len(pool)] if pool else beat.episode
     return special_episode(outline, beat.kind, variant)
 
 
-_SWAPS = (
-    ("said", "called"),
-    ("little", "small"),
-    ("big", "great"),
-    ("happy", "glad"),
-    ("went", "set off"),
-    ("looked", "peered"),
-    ("very", "really"),
-    ("ran", "dashed"),
-)
-
-
 def _rephrase(text: str) -> str:
+    words = offline_data().rewrite
     out = text
-    for a, b in _SWAPS:
-        if re.search(rf"\b{a}\b", out):
-            out = re.sub(rf"\b{a}\b", b, out, count=1)
+    for a, b in words.swaps:
+        pattern = rf"\b{re.escape(a)}\b"
+        if re.search(pattern, out):
+            out = re.sub(pattern, b.replace("\\", r"\\"), out, count=1)
     if out == text:
-        out = f"And so, {text[0].lower()}{text[1:]}" if text[:1].isalpha() else f"Then... {text}"
+        out = (
+            words.rephrase.format(text=f"{text[0].lower()}{text[1:]}")
+            if text[:1].isalpha()
+            else words.rephrase_not_a_letter.format(text=text)
+        )
     return out
 
 
 def _foreign_scene(outline: Outline, text: str) -> str:
+    scene = offline_data().rewrite.foreign_scene
     first = re.split(r"(?<=[.!?])\s", text.strip())[0]
     lowered = text.lower()
     time = next(
-        (
-            t
-            for t, words in (
-                ("Night", "night moon stars dark"),
-                ("Sunset", "sunset evening"),
-                ("Morning", "morning breakfast sunrise"),
-            )
-            if any(w in lowered for w in words.split())
-        ),
-        "Daytime",
+        (t for t, words in scene.times.items() if any(w in lowered for w in words)),
+        scene.default_time,
     )
-    return f"{time} {outline.world.noun}: {first} Medium shot, soft picture-book light."
+    return scene.frame.format(time=time, noun=outline.world.noun, first=first)
 
 
 def apply_instruction(
     text: str, instruction: str, outline: Outline, beat: Beat, index: int, total: int
 ) -> str:
     """Adapt a page's text to a short instruction from the author."""
+    words = offline_data().rewrite
+    cues = words.instructions
     wish = instruction.lower()
+
+    def asks(stems: tuple[str, ...]) -> bool:
+        return any(stem in wish for stem in stems)
+
     slots = _slots(outline, beat)
-    if "rhym" in wish or "poem" in wish:
+    if asks(cues.rhyme):
         stage = "begin" if index == 0 else "end" if index == total - 1 else "middle"
-        couplets = T.RHYMES[stage]
+        couplets = getattr(words.rhymes, stage)
         a, b = couplets[index % len(couplets)]
         return f"{fill(a, slots)} {b.format(**slots)}"
-    if any(w in wish for w in ("short", "simpl", "fewer", "brief")):
+    if asks(cues.shorter):
         return _shorten(text)
     sentences = _split(text)
-    if any(w in wish for w in ("funn", "silly", "joke", "humor", "humour")):
-        sentences = [*sentences[:2], fill(T.FUNNY[index % len(T.FUNNY)], slots)]
-    elif any(w in wish for w in ("excit", "dramat", "action", "thrill")):
-        sentences = [fill(T.EXCITING[index % len(T.EXCITING)], slots), *sentences[:2]]
+    if asks(cues.funnier):
+        sentences = [*sentences[:2], fill(words.funny[index % len(words.funny)], slots)]
+    elif asks(cues.exciting):
+        sentences = [fill(words.exciting[index % len(words.exciting)], slots), *sentences[:2]]
         sentences = [s[:-1] + "!" if s.endswith(".") else s for s in sentences]
-    elif any(w in wish for w in ("calm", "gentle", "quiet", "soft", "sleepy")):
-        sentences = [*sentences[:2], fill(T.GENTLE[index % len(T.GENTLE)], slots)]
-    elif any(w in wish for w in ("long", "detail", "more")):
+    elif asks(cues.gentle):
+        sentences = [*sentences[:2], fill(words.gentle[index % len(words.gentle)], slots)]
+    elif asks(cues.longer):
         sentences = [*sentences[:3], fill(beat.sight, slots)]
     return " ".join(sentences[:4])
 
@@ -684,5 +671,4 @@ def _shorten(text: str) -> str:
 
 
 def _lesson(outline: Outline) -> str:
-    themes = outline.premise.themes
-    return f"{{H}} had learned that {THEMES[themes[0]]}." if themes else ""
+    return offline_data().story.lines.lesson if outline.premise.themes else ""
