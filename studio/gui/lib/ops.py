@@ -43,7 +43,12 @@ def _cancel_all(tasks: set[asyncio.Task[Any]]) -> None:
 
 
 class Ops(QObject):
-    """The background work one widget owns: started through `Op`, stopped with the widget."""
+    """The background work one widget owns: started through `Op`, stopped with the widget.
+
+    `executor` runs the plain functions; `cancel_on_close=False` leaves the work
+    running when the owner closes, for an owner whose close path stops it in
+    an order of its own (the main window stops its views first).
+    """
 
     def __init__(
         self,
@@ -77,9 +82,7 @@ class Ops(QObject):
         task = self.run(work)
         try:
             return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            return None
-        except Exception:
+        except (asyncio.CancelledError, Exception):
             return None
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
