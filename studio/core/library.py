@@ -323,16 +323,22 @@ class BookStore:
     async def _refresh(self) -> bool:
         loop = asyncio.get_running_loop()
         async with self._lock:
-            raw = await loop.run_in_executor(self._executor, self.bundle.read)
-            if _revision_of(raw) == self.revision:
+            theirs = await loop.run_in_executor(self._executor, self._read_if_changed)
+            if theirs is None:
                 return False
-            theirs = parse_book(raw, self.bundle.book_file).model_dump(mode="json")
             ours = self.book.model_dump(mode="json")
             if ours != self._base:
                 await self._commit(ours)
             else:
                 self._take(ours, theirs)
             return True
+
+    def _read_if_changed(self) -> dict[str, Any] | None:
+        """The book on disk when its revision is not this store's, else None (executor)."""
+        raw = self.bundle.read()
+        if _revision_of(raw) == self.revision:
+            return None
+        return parse_book(raw, self.bundle.book_file).model_dump(mode="json")
 
     def _take(self, ours: dict[str, Any], written: dict[str, Any]) -> None:
         if written != ours:
