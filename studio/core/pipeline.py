@@ -725,7 +725,7 @@ class Pipeline:
     async def _attempt(self, number: int, prompt: str | None) -> None:
         with self.budget.holding(self._image_cost()):
             data, request = await self._request_image(number, prompt)
-        await self._store_image(number, data, request.prompt)
+        await _to_the_end(self._store_image(number, data, request.prompt))
 
     def _image_cost(self) -> float:
         s = self.book.settings
@@ -859,8 +859,8 @@ class Pipeline:
             async with asyncio.timeout(self.config.call_timeout):
                 result = await self.images.generate(request)
         self._record(result.usage)
-        book.character_sheet = await self._render_and_write(
-            "characters", result.data, request.prompt
+        book.character_sheet = await _to_the_end(
+            self._render_and_write("characters", result.data, request.prompt)
         )
         self._save_soon()
         self._emit(
@@ -1033,6 +1033,27 @@ def _render_and_write(
     bundle.write_image(version.display, rendered.display)
     bundle.write_image(version.thumbnail, rendered.thumbnail)
     return version
+
+
+async def _to_the_end(work: Coroutine[Any, Any, T]) -> T:
+    """Finish `work` even when cancelled, then pass the cancel on.
+
+    A picture that was paid for and received is written and named in the book; a cancel
+    in the middle would leave its files on disk with no page pointing at them, and the
+    next resume would pay for it again. Writing and recording take milliseconds."""
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+        except Exception:
+            break  # task.result() below raises it
+    result = task.result()
+    if cancelled:
+        raise asyncio.CancelledError
+    return result
 
 
 def _new_page(number: int, plan: PagePlan) -> Page:

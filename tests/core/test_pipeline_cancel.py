@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from studio.core.book import Book, GenerationSettings, ImageStatus
@@ -88,3 +90,55 @@ async def test_cancel_while_the_story_streams_reports_cancelled(tmp_path: Path) 
     book = bundle.load()
     assert book.plan_status.value == "pending"  # resume writes the story again
     assert all(p.image.status is not ImageStatus.RUNNING for p in book.pages)
+
+
+class HeldRenders(ThreadPoolExecutor):
+    """An executor that holds each picture's rendering until the test lets it go, so a
+    cancel can land while a received picture is being written."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.rendering = threading.Event()
+        self.go_on = threading.Event()
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        if getattr(fn, "__name__", "") != "_render_and_write":
+            return super().submit(fn, *args, **kwargs)
+
+        def held():  # type: ignore[no-untyped-def]
+            self.rendering.set()
+            self.go_on.wait(10)
+            return fn(*args, **kwargs)
+
+        return super().submit(held)
+
+
+async def test_a_picture_received_before_cancel_is_kept_in_the_book(tmp_path: Path) -> None:
+    settings = GenerationSettings(premise="a hedgehog in the rain", pages=3, engine="offline")
+    bundle = Library(tmp_path / "library").create(Book(settings=settings))
+    executor = HeldRenders()
+    pipeline = Pipeline(
+        BookStore(bundle, bundle.load()),
+        OfflineTextProvider(),
+        OfflineImageProvider(),
+        config=PipelineConfig(concurrency=1),
+        executor=executor,
+    )
+    run = asyncio.ensure_future(pipeline.run())
+    assert await asyncio.to_thread(executor.rendering.wait, 10)
+    pipeline.cancel()
+    await asyncio.sleep(4 * CANCEL_AGAIN_SECONDS)  # the cancel is repeated meanwhile
+    executor.go_on.set()
+    try:
+        await asyncio.wait_for(run, 10)
+    except asyncio.CancelledError:
+        pass
+    executor.shutdown()
+    book = bundle.load()
+    drawn = [p for p in book.pages if p.image.current is not None]
+    assert len(drawn) == 1, "the picture that was paid for is in the book"
+    assert drawn[0].image.status is ImageStatus.DONE
+    named = {drawn[0].image.current.original, drawn[0].image.current.display}  # type: ignore[union-attr]
+    named.add(drawn[0].image.current.thumbnail)  # type: ignore[union-attr]
+    on_disk = {f.name for f in bundle.path.joinpath("images").iterdir()}
+    assert on_disk == named, "every picture file on disk is named by the book"
