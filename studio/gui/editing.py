@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.book import Book, ImageStatus, ImageVersion, Page, ReviewState, TextVersion
 from studio.core.config import ConfigError
-from studio.core.events import BudgetReached, Event, RunFinished
+from studio.core.events import BudgetReached, Event, Outcome, RunFinished
 from studio.core.library import BookFileError, BookStore, StorageError
 from studio.core.pipeline import Pipeline
 from studio.core.prompting import image_request
@@ -37,6 +37,7 @@ from studio.core.providers.base import ProviderError
 from studio.core.review import set_review
 from studio.gui.context import AppContext
 from studio.gui.lib.loop import async_slot
+from studio.gui.lib.ops import Ops
 
 log = logging.getLogger(__name__)
 
@@ -215,8 +216,12 @@ class BookDocument(QObject):
         self.busy: dict[int, str] = {}
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self._save_from_timer)
+        self.ops = Ops(self, context.executor)
+        """Saves and looks at the disk; cancelled when the document goes."""
+        self._regenerations = Ops(self, context.executor)
+        """Rewrites and redraws: they go on when the slot that asked is cancelled, and
+        stop with `stop_regenerating`. A failure no branch expected reaches the error dialog."""
         self._save_task: asyncio.Task[None] | None = None
-        self._running: set[asyncio.Task[object]] = set()
         self._watch = QTimer(self, interval=WATCH_INTERVAL_MS)
         self._watch.timeout.connect(self._look_at_disk)
         self._watch_task: asyncio.Task[bool] | None = None
@@ -246,7 +251,7 @@ class BookDocument(QObject):
     def _look_at_disk(self) -> None:
         if self.store is None or (self._watch_task is not None and not self._watch_task.done()):
             return
-        self._watch_task = asyncio.ensure_future(self.look_at_disk())
+        self._watch_task = self.ops.run(self.look_at_disk())
 
     async def look_at_disk(self) -> bool:
         """Show what another process saved to the open book; True if anything changed."""
@@ -287,7 +292,7 @@ class BookDocument(QObject):
 
     def _save_from_timer(self) -> None:
         if self._save_task is None or self._save_task.done():
-            self._save_task = asyncio.ensure_future(self._save())
+            self._save_task = self.ops.run(self._save())
         else:
             self._save_timer.start()
 
@@ -312,7 +317,7 @@ class BookDocument(QObject):
             await asyncio.shield(self._save_task)
         if self._save_timer.isActive():
             self._save_timer.stop()
-            self._save_task = asyncio.ensure_future(self._save())
+            self._save_task = self.ops.run(self._save())
             await asyncio.shield(self._save_task)
 
     # --- edits ---
@@ -358,27 +363,29 @@ class BookDocument(QObject):
     # --- regeneration ---
 
     def _set_busy(self, number: int, what: str | None) -> None:
-        task = asyncio.current_task()
         if what is None:
             self.busy.pop(number, None)
-            if task is not None:
-                self._running.discard(task)
         else:
             self.busy[number] = what
-            if task is not None:
-                self._running.add(task)
         self.busy_changed.emit(number)
 
     async def stop_regenerating(self) -> None:
         """Cancel every rewrite and redraw in flight and wait until they have stopped."""
-        me = asyncio.current_task()
-        tasks = [t for t in self._running if t is not me and not t.done()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._regenerations.stop()
 
     async def regenerate_text(self, number: int, instruction: str = "") -> Page | None:
-        """Rewrite a page's words (the old words go to its history). None if it failed."""
+        """Rewrite a page's words (the old words go to its history). None if it failed
+        or was stopped."""
+        return await self._regenerations.join(self._rewrite(number, instruction))
+
+    async def regenerate_picture(
+        self, number: int, prompt: str | None = None
+    ) -> RunFinished | None:
+        """Draw a page's picture again (the old one goes to its history). None if it
+        could not start or was stopped."""
+        return await self._regenerations.join(self._redraw(number, prompt))
+
+    async def _rewrite(self, number: int, instruction: str) -> Page | None:
         store = self.store
         if store is None or number in self.busy:
             return None
@@ -406,10 +413,7 @@ class BookDocument(QObject):
             self.changed(number)
         return page
 
-    async def regenerate_picture(
-        self, number: int, prompt: str | None = None
-    ) -> RunFinished | None:
-        """Draw a page's picture again (the old one goes to its history)."""
+    async def _redraw(self, number: int, prompt: str | None) -> RunFinished | None:
         store = self.store
         if store is None or number in self.busy:
             return None
@@ -436,7 +440,7 @@ class BookDocument(QObject):
                 f"Page {number}'s picture was not redrawn: this book's budget of "
                 f"${reached[0].budget_usd:.2f} is reached (${reached[0].spent_usd:.2f} spent)."
             )
-        elif finished.outcome != "complete":
+        elif finished.outcome is not Outcome.COMPLETE:
             reason = finished.message or illustration.error or finished.outcome
             self.failed.emit(f"Page {number}'s picture could not be redrawn: {reason}")
         elif store is self.store and illustration.current is not None:

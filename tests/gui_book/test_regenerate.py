@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from studio.core.library import Bundle, Library
+from studio.core.pipeline import Pipeline
 from studio.core.prompting import image_request
 from studio.gui.book_view import BookView
 from tests.fakes import FakeOpenAI
@@ -154,3 +156,23 @@ async def test_a_redraw_keeps_to_the_books_budget(view: BookView, tmp_path: Path
     await view.flush()
     image = bundle.load().pages[0].image
     assert image.status.value == "done" and image.current == before
+
+
+async def test_an_unexpected_failure_of_a_rewrite_reaches_the_error_dialog(
+    view: BookView, bundle: Bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await view.open_book(bundle)
+    reported: list[BaseException] = []
+    monkeypatch.setattr(sys, "excepthook", lambda _t, err, _tb: reported.append(err))
+
+    async def broken(self: Pipeline, number: int, instruction: str = "") -> None:
+        raise RuntimeError("the rewriter broke")
+
+    monkeypatch.setattr(Pipeline, "regenerate_text", broken)
+    panel = view.page_panel
+
+    assert await panel.rewrite() is None
+
+    assert [str(e) for e in reported] == ["the rewriter broke"]
+    assert panel.rewrite_button.isEnabled() and panel.rewrite_button.text() == "Rewrite words"
+    assert view.reader.sheets[0].text_label.text() == TEXTS[0]
