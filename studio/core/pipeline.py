@@ -38,9 +38,9 @@ from studio.core.book import (
     UsageRecord,
 )
 from studio.core.budget import Budget
+from studio.core.charsheet import CharacterSheet
 from studio.core.events import (
     BudgetReached,
-    CharacterSheetReady,
     Event,
     ImageFailed,
     ImagePartial,
@@ -62,12 +62,13 @@ from studio.core.events import (
 from studio.core.library import BookGoneError, BookStore, Bundle, StorageError
 from studio.core.limits import AdaptiveLimiter
 from studio.core.pricing import estimate_image_cost, estimate_text_cost
-from studio.core.prompting import image_request, sheet_prompt, story_beats
+from studio.core.prompting import image_request, story_beats
 from studio.core.providers.base import (
     AuthError,
     FormatRejected,
     ImageProvider,
     ImageRequest,
+    ImageResult,
     NoImageEndpoint,
     PageRequest,
     PageRewriteRequest,
@@ -78,7 +79,7 @@ from studio.core.providers.base import (
     RateLimited,
     TextProvider,
 )
-from studio.core.retry import RetryPolicy, describe_failure
+from studio.core.retry import RetryPolicy
 from studio.core.streamjson import PageObject, ParsedItem, PlanStreamParser, extract_json_object
 
 log = logging.getLogger(__name__)
@@ -163,8 +164,17 @@ class Pipeline:
             lambda: self.book.usage.cost_usd,
             lambda spent, limit: self._emit(BudgetReached(spent_usd=spent, budget_usd=limit)),
         )
-        self._sheet: asyncio.Event | None = None
-        self._sheet_bytes: bytes | None = None
+        self.sheet = CharacterSheet(
+            lambda: self.book,
+            images,
+            enabled=self.config.character_lock,
+            ask=self._ask_for_sheet,
+            keep=lambda stem, data, prompt: _to_the_end(self._render_and_write(stem, data, prompt)),
+            read=self._read_picture,
+            path=lambda name: str(self.store.bundle.image_path(name)),
+            emit=self._emit,
+            changed=self._save_soon,
+        )
         self._failed_this_run: set[int] = set()
         self._activity = time.monotonic()
         self._waiting_for: tuple[str, float, float] | None = None
@@ -229,6 +239,7 @@ class Pipeline:
 
     async def _regenerate_image(self, number: int, prompt: str | None) -> RunFinished:
         async def body() -> None:
+            self._maybe_start_sheet()  # a locked book's redraw has the sheet as its reference
             self._start_image(number, prompt, force=True)
 
         ended = await self._in_group(body, "Cancelled.")
@@ -698,8 +709,7 @@ class Pipeline:
 
     async def _illustrate_with_retries(self, number: int, prompt: str | None) -> None:
         async def attempt() -> None:
-            if self._sheet is not None:
-                await self._sheet.wait()
+            await self.sheet.wait()
             if self.budget.reached(self._image_cost()):
                 self.budget.note()
                 return
@@ -734,8 +744,8 @@ class Pipeline:
     async def _request_image(self, number: int, prompt: str | None) -> tuple[bytes, ImageRequest]:
         book = self.book
         request = image_request(book, book.page(number), prompt)
-        if self._sheet_bytes:
-            request = _with_reference(request, self._sheet_bytes)
+        if self.sheet.reference:
+            request = _with_reference(request, self.sheet.reference)
         self._not_cancelled()
         async with self.limiter as slot:
             self._not_cancelled()
@@ -811,64 +821,27 @@ class Pipeline:
     # --- character sheet ---------------------------------------------------------------
 
     def _maybe_start_sheet(self) -> None:
-        book = self.book
-        if not self.config.character_lock or self._sheet is not None or not book.characters:
-            return
-        if not self.images.accepts_references:
-            self._emit(
-                Notice(
-                    message=f"{self.images.model} takes no reference pictures; "
-                    "character lock is off for this book."
-                )
-            )
-            return
-        if book.style is None or self._group is None:
-            return
-        self._sheet = asyncio.Event()
-        self._spawn(self._draw_sheet())
+        if self._group is not None and self.sheet.wanted():
+            self.sheet.claim()
+            self._spawn(self._draw_sheet())
 
     async def _draw_sheet(self) -> None:
-        assert self._sheet is not None
         try:
-            self._sheet_bytes = await self._sheet_image()
-        except (ProviderError, imaging.ImageRejected, TimeoutError) as err:
-            if isinstance(err, AuthError):
-                raise _stop_for(err) from err
-            self._emit(
-                Notice(
-                    message=f"The character sheet failed ({describe_failure(err, 'image server')}); "
-                    "drawing pages without it."
-                )
-            )
-        finally:
-            self._sheet.set()
+            await self.sheet.draw()
+        except AuthError as err:
+            self._stopped = str(err)  # the pages waiting for the sheet ask for nothing
+            raise _stop_for(err) from err
 
-    async def _sheet_image(self) -> bytes:
-        book = self.book
-        if book.character_sheet is not None:
-            path = self.store.bundle.image_path(book.character_sheet.original)
-            return await asyncio.get_running_loop().run_in_executor(self._executor, path.read_bytes)
-        request = ImageRequest(
-            prompt=sheet_prompt(book.style, book.characters),
-            size=book.settings.image_size,
-            quality=book.settings.image_quality,
-            style=book.style,
-            characters=tuple(book.characters),
-        )
+    async def _ask_for_sheet(self, request: ImageRequest) -> ImageResult:
         async with self.limiter:
             async with asyncio.timeout(self.config.call_timeout):
                 result = await self.images.generate(request)
         self._record(result.usage)
-        book.character_sheet = await _to_the_end(
-            self._render_and_write("characters", result.data, request.prompt)
-        )
-        self._save_soon()
-        self._emit(
-            CharacterSheetReady(
-                path=str(self.store.bundle.image_path(book.character_sheet.display))
-            )
-        )
-        return result.data
+        return result
+
+    async def _read_picture(self, name: str) -> bytes:
+        path = self.store.bundle.image_path(name)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, path.read_bytes)
 
     # --- bookkeeping -------------------------------------------------------------------
 
