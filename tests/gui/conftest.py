@@ -214,8 +214,3 @@ async def make_context(
     yield make
     for context in made:
         await context.aclose()
-
-
-@pytest.fixture
-def offline_engine() -> None:
-    pytest.importorskip("studio.core.providers.offline", reason="the offline engine has not landed")

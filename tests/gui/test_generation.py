@@ -61,9 +61,7 @@ async def test_fake_server_book_shows_every_picture(
             assert Bundle(view.store.bundle.path).load().is_complete  # type: ignore[union-attr]
 
 
-async def test_offline_book_from_the_new_book_form(
-    offline_engine: None, make_context: Callable[..., AppContext]
-) -> None:
+async def test_offline_book_from_the_new_book_form(make_context: Callable[..., AppContext]) -> None:
     async with shown(MainWindow(make_context())) as window:
         assert window.banner_holder.isVisible(), "the offline banner is shown without a key"
         await click(window.library_view.new_button)

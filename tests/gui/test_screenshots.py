@@ -19,7 +19,7 @@ from tests.gui.conftest import screenshot, shown, wait_for_dialog, wait_until
 
 
 async def test_screenshots_of_the_main_states(
-    offline_engine: None, make_context: Callable[..., AppContext], tmp_path: Path
+    make_context: Callable[..., AppContext], tmp_path: Path
 ) -> None:
     window = MainWindow(make_context())
     window.resize(1280, 860)

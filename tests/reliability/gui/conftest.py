@@ -8,6 +8,5 @@ from tests.gui.conftest import (  # noqa: F401
     executor,
     library,
     make_context,
-    offline_engine,
     pytest_asyncio_loop_factories,
 )

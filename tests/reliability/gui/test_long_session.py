@@ -76,7 +76,7 @@ async def _settle() -> None:
 
 
 async def test_ten_books_in_one_window(
-    offline_engine: None, make_context: Callable[..., AppContext], tmp_path: Path
+    make_context: Callable[..., AppContext], tmp_path: Path
 ) -> None:
     rounds: list[dict[str, object]] = []
     async with shown(MainWindow(make_context())) as window:
