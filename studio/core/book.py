@@ -15,6 +15,8 @@ from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from studio.core.language import detect, normalise
+
 SCHEMA_VERSION = 1
 MIN_PAGES = 2
 MAX_PAGES = 40
@@ -185,6 +187,14 @@ class GenerationSettings(BaseModel):
     """Where pictures come from: "openai" or "offline"; None follows `engine`."""
     plan_mode: str = "auto"
     """auto (whole plan, then per page if that fails), whole or per-page."""
+    language: str | None = None
+    """The book's language, a BCP 47 tag; None (books made before it was kept) means
+    the language its premise is written in."""
+
+    @field_validator("language")
+    @classmethod
+    def _a_language_tag(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else normalise(value)
 
 
 class UsageRecord(BaseModel):
@@ -240,6 +250,11 @@ class Book(BaseModel):
         for index, page in enumerate(self.pages):
             page.number = index + 1
         return self
+
+    @property
+    def language(self) -> str:
+        """The BCP 47 tag of the language the book is written in."""
+        return self.settings.language or detect(self.settings.premise)
 
     @property
     def display_title(self) -> str:
