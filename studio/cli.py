@@ -31,6 +31,7 @@ from studio.core.config import (
     strip_credentials,
 )
 from studio.core.events import Outcome, RunFinished
+from studio.core.language import LanguageError, detect, normalise
 from studio.core.library import (
     BookBusyError,
     BookFileError,
@@ -92,6 +93,13 @@ def _positive(value: str) -> int:
     if n < 1 or n > 64:
         raise argparse.ArgumentTypeError("choose 1 to 64")
     return n
+
+
+def _language(value: str) -> str:
+    try:
+        return normalise(value)
+    except LanguageError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _size(value: str) -> str:
@@ -202,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--age", default="4-7", help="audience age (default 4-7)")
     gen.add_argument("--style", default="", help="art style, e.g. 'gouache, warm and soft'")
+    gen.add_argument(
+        "--language",
+        type=_language,
+        default=None,
+        help="the book's language as a BCP 47 tag, e.g. es or pt-BR "
+        "(default: the language of the premise)",
+    )
     _add_endpoint_args(gen, defaults=True)
     gen.add_argument(
         "--library", type=Path, default=None, dest="sub_library", help=argparse.SUPPRESS
@@ -398,6 +413,7 @@ def _generate(args: argparse.Namespace, library: Library) -> int:
         budget_usd=args.budget,
         image_engine=None if config.offline else config.image_engine,
         plan_mode=args.plan_mode or "auto",
+        language=args.language or detect(args.premise),
     )
     bundle = library.create(Book(settings=settings), name=args.premise)
     with _generating(bundle) as lock:
@@ -577,6 +593,7 @@ def check_bundle(path: Path) -> dict[str, Any]:
     report: dict[str, Any] = {
         "valid": False,
         "title": "",
+        "language": "",
         "pages": 0,
         "texts_done": 0,
         "images_done": 0,
@@ -591,7 +608,12 @@ def check_bundle(path: Path) -> dict[str, Any]:
         return report
     from studio.core.imaging import ImageRejected, decode
 
-    report.update(title=book.display_title, pages=book.settings.pages, texts_done=len(book.pages))
+    report.update(
+        title=book.display_title,
+        language=book.language,
+        pages=book.settings.pages,
+        texts_done=len(book.pages),
+    )
     report["failed_pages"] = book.failed_pages
     if book.plan_status is PlanStatus.FAILED:
         report["problems"].append(f"The story failed: {book.plan_error or 'no reason was saved'}")

@@ -75,6 +75,7 @@ def test_offline_engine_makes_a_complete_book(env: dict[str, str], tmp_path: Pat
     assert report == {
         "valid": True,
         "title": report["title"],
+        "language": "en",
         "pages": 3,
         "texts_done": 3,
         "images_done": 3,
@@ -83,6 +84,21 @@ def test_offline_engine_makes_a_complete_book(env: dict[str, str], tmp_path: Pat
     }
     book = Bundle(Path(bundle)).load()
     assert "Pip" in " ".join(p.text for p in book.pages)
+
+
+def test_a_book_keeps_the_language_of_its_premise_or_the_one_asked_for(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    told = studio("generate", "Una niña que colecciona nubes", "--pages", "2", env=env)
+    assert told.returncode == 0, told.stderr
+    assert check(told.stdout.strip().splitlines()[-1], env)["language"] == "es"
+    asked = studio("generate", "A fox", "--pages", "2", "--language", "pt-br", env=env)
+    assert asked.returncode == 0, asked.stderr
+    bundle = Bundle(Path(asked.stdout.strip().splitlines()[-1]))
+    assert bundle.load().settings.language == "pt-BR"
+    wrong = studio("generate", "A fox", "--language", "Portuguese please", env=env)
+    assert wrong.returncode == 2
+    assert "is not a language tag; use a BCP 47 tag" in wrong.stderr
 
 
 @pytest.mark.parametrize(

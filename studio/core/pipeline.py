@@ -300,6 +300,7 @@ class Pipeline:
             number=number,
             instruction=instruction,
             audience_age=book.settings.audience_age,
+            language=book.language,
         )
         result = await self._with_retries(lambda: self.text.rewrite_page(request))
         self._record(result.usage)
@@ -366,6 +367,7 @@ class Pipeline:
             pages=book.settings.pages,
             audience_age=book.settings.audience_age,
             art_style=book.settings.art_style,
+            language=book.language,
         )
         ticker = self._spawn(self._tick_waiting())
         try:
@@ -528,6 +530,7 @@ class Pipeline:
             number=number,
             earlier_pages=tuple(p.text for p in book.pages[: number - 1] if p.text),
             audience_age=book.settings.audience_age,
+            language=book.language,
         )
         problem = ""
         for _ in range(PAGE_ATTEMPTS):  # a small model's bad answer is asked for again

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from studio.core.book import Book, Character, Page, StyleGuide
+from studio.core.language import name, primary
 from studio.core.providers.base import ImageRequest, PageRequest, PageRewriteRequest, PlanRequest
 
 
@@ -116,6 +117,21 @@ SCHEMA_MARKER = "The JSON object must match this JSON Schema:"
 Messages = list[dict[str, str]]
 
 
+def in_language(system: str, language: str) -> str:
+    """`system` with the language to write in; English books' prompts are unchanged.
+
+    What the illustrator reads (scenes, style, looks) stays in English, which every
+    image model follows best; the JSON keys never change."""
+    if primary(language) == "en":
+        return system
+    told = f"Write the words of the book (its title and its pages' text) in {name(language)} ({language})."
+    told += (
+        " Write each scene, the style and the characters' descriptions in English: "
+        "they instruct the illustrator."
+    )
+    return f"{system}\n{told} The JSON keys stay in English."
+
+
 def _with_schema(system: str, schema: dict[str, Any] | None) -> str:
     if schema is None:
         return system
@@ -133,6 +149,7 @@ def plan_messages(request: PlanRequest, schema: dict[str, Any] | None = None) ->
     system = PLAN_SYSTEM_PROMPT.format(
         pages=request.pages, age=request.audience_age, art_style=_art_style(request)
     )
+    system = in_language(system, request.language)
     user = (
         f"Premise: {request.premise}\nWrite exactly {request.pages} pages for children "
         f"aged {request.audience_age}."
@@ -162,6 +179,7 @@ def outline_messages(request: PlanRequest, schema: dict[str, Any] | None = None)
     system = OUTLINE_SYSTEM_PROMPT.format(
         pages=request.pages, age=request.audience_age, art_style=_art_style(request).lower()
     )
+    system = in_language(system, request.language)
     user = f"Premise: {request.premise}\nPlan exactly {request.pages} pages."
     return [
         {"role": "system", "content": _with_schema(system, schema)},
@@ -182,7 +200,7 @@ def page_messages(request: PageRequest, schema: dict[str, Any] | None = None) ->
         + (f"The page before: {before}\n" if before else "")
         + f"Write page {request.number} of {len(request.outline)}. On this page: {line}"
     )
-    system = PAGE_SYSTEM_PROMPT.format(age=request.audience_age)
+    system = in_language(PAGE_SYSTEM_PROMPT.format(age=request.audience_age), request.language)
     return [
         {"role": "system", "content": _with_schema(system, schema)},
         {"role": "user", "content": user},
@@ -215,7 +233,7 @@ def rewrite_messages(request: PageRewriteRequest, schema: dict[str, Any] | None 
         f"Book: {request.title}\nPremise: {request.premise}\n\n{pages}\n\n"
         f"Rewrite page {request.number}. {instruction}\nAnswer with the JSON object only."
     )
-    system = REWRITE_SYSTEM_PROMPT.format(age=request.audience_age)
+    system = in_language(REWRITE_SYSTEM_PROMPT.format(age=request.audience_age), request.language)
     return [
         {"role": "system", "content": _with_schema(system, schema)},
         {"role": "user", "content": user},

@@ -50,7 +50,7 @@ WHOLE = dataclasses.replace(FAST, plan_mode=PlanMode.WHOLE)
 def new_bundle(tmp_path: Path, server: FakeOpenAI, pages: int = 4, **settings: object) -> Bundle:
     book = Book(
         settings=GenerationSettings(
-            premise="a fox who is afraid of the dark",
+            premise=str(settings.pop("premise", "a fox who is afraid of the dark")),
             pages=pages,
             engine="openai",
             base_url=server.base_url,
@@ -414,3 +414,26 @@ async def test_a_server_that_draws_nothing_says_so_once(tmp_path: Path) -> None:
         assert "does not draw pictures" in reason and "--image-engine offline" in reason
         assert "Not Found" in reason
         assert len(server.requests_to("images")) == 1
+
+
+async def test_a_spanish_book_asks_for_spanish_words_and_english_scenes(tmp_path: Path) -> None:
+    async with FakeOpenAI(pages=2) as server:
+        bundle = new_bundle(tmp_path, server, pages=2, premise="Una niña que colecciona nubes")
+        run = await run_pipeline(bundle)
+        assert_complete(run)
+        await run_pipeline(bundle, method="regenerate_text", number=1, instruction="más corto")
+        chats = server.requests_to("chat")
+    assert run.book.language == "es"
+    systems = [str(r.body["messages"][0]["content"]) for r in chats]
+    assert len(systems) == 2
+    for system in systems:
+        assert "in Spanish (es)" in system
+        assert "scene" in system and "in English" in system
+
+
+async def test_an_english_book_is_asked_for_as_before(
+    tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    await run_pipeline(new_bundle(tmp_path, fake_openai, pages=2))
+    system = str(fake_openai.requests_to("chat")[0].body["messages"][0]["content"])
+    assert "Spanish" not in system and "JSON keys stay" not in system

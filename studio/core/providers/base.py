@@ -63,6 +63,8 @@ class PlanRequest:
     pages: int
     audience_age: str = "4-7"
     art_style: str = ""
+    language: str = "en"
+    """BCP 47: the language the title and the pages are written in."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class PageRewriteRequest:
     number: int
     instruction: str = ""
     audience_age: str = "4-7"
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class PageRequest:
     number: int
     earlier_pages: tuple[str, ...] = ()
     audience_age: str = "4-7"
+    language: str = "en"
 
 
 @dataclass(frozen=True)
