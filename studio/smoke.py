@@ -97,14 +97,12 @@ def _say_failure(message: str) -> None:
 
 def _run(root: Path, time_limit: float) -> Report:
     with _isolated(root), _null_keyring():
-        import PySide6.QtWidgets  # noqa: F401  (before qasync, so it binds to PySide6)
-        import qasync
-
         from studio.app import build_application
+        from studio.gui.lib import loop
 
         app = build_application()
         with _collected_messages() as messages:
-            report: Report = qasync.run(_timed(_amain(app, root), time_limit))
+            report = loop.run(_timed(_amain(app, root), time_limit))
             app.processEvents()
     report.problems.extend(messages)
     return report
