@@ -288,7 +288,7 @@ class PageSheet(QFrame):
         if state is None:
             self.badge.hide()
             return
-        chip = current_theme().review(state.value)
+        chip = current_theme().review(state.value, on_paper=True)
         self.badge.setText(REVIEW_LABELS[state] + ("  ✎" if has_note else ""))
         self.badge.setStyleSheet(
             f"background: {chip.back}; color: {chip.fore}; border-radius: 9px; padding: 2px 10px;"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -84,11 +84,11 @@ class ReviewPanel(QWidget):
             button = QPushButton(REVIEW_LABELS[state])
             button.setObjectName(f"state_{state.value}")
             button.setCheckable(True)
-            button.setStyleSheet(_state_style(state, i))
             self.state_group.addButton(button, i)
             self.state_buttons[state] = button
             state_row.addWidget(button)
         self.state_group.idClicked.connect(self._state_clicked)
+        self._restyle()
 
         self.notes = QPlainTextEdit()
         self.notes.setObjectName("review_notes")
@@ -161,6 +161,17 @@ class ReviewPanel(QWidget):
         self.jump_row.addStretch(1)
         self.next_button.setEnabled(bool(summary and summary.pages_left))
         self._pages_left = summary.pages_left if summary else []
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._restyle()  # the theme changed: the chips take its colours
+
+    def _restyle(self) -> None:
+        for i, button in enumerate(self.state_buttons.values()):
+            button.setStyleSheet(_state_style(STATE_ORDER[i], i))
+        for button in self._jump_buttons:
+            button.setStyleSheet(_chip_style())
 
     def show_page(self, page: Page | None) -> None:
         if page is None or page.number != self.number:

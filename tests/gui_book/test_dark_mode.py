@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from studio.core.book import ReviewState
 from studio.core.library import Bundle
 from studio.gui.book_view import BookView
 from studio.gui.export_dialog import ExportDialog
@@ -61,3 +62,23 @@ async def test_the_export_warnings_are_dark_in_dark_mode(
         screenshot(dialog, "export-dark")
     finally:
         dialog.close()
+
+
+async def test_the_review_marks_follow_the_theme_and_the_page_stays_paper(
+    view: BookView, bundle: Bundle, qapp: QApplication
+) -> None:
+    await view.open_book(bundle)
+    view.set_review_mode(True)
+    await asyncio.sleep(0.05)
+    marked = view.review_panel.state_buttons[ReviewState.UNREVIEWED]
+    assert marked.isChecked()
+    assert background_lightness(marked) > 180, "a light chip in the light theme"
+    apply_theme(qapp, dark=True)
+    try:
+        await asyncio.sleep(0.05)
+        assert background_lightness(marked) < 80, "the checked mark turned dark with the theme"
+        page_chip = view.reader.sheets[0].badge
+        assert page_chip.isVisible()
+        assert background_lightness(page_chip) > 180, "the page's own chip is on paper"
+    finally:
+        apply_theme(qapp, dark=False)

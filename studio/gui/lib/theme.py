@@ -65,7 +65,14 @@ REVIEW = {
     "approved": ReviewColours("#dcefe2", "#2f6f45"),
     "needs_changes": ReviewColours("#fbe3d6", "#9c3b22"),
 }
-"""Review chips by `ReviewState` value; they are drawn on paper, so one set serves both themes."""
+"""Review chips by `ReviewState` value, on paper (the page's own chip) and on a light panel."""
+
+REVIEW_DARK = {
+    "unreviewed": ReviewColours("#3a3631", "#d8d0c4"),
+    "approved": ReviewColours("#22402c", "#a3dcb4"),
+    "needs_changes": ReviewColours("#4a2a20", "#f4a88e"),
+}
+"""The same chips on a dark panel: the review controls beside the page."""
 
 
 @dataclass(frozen=True)
@@ -106,8 +113,9 @@ class Theme:
             colour.setAlpha(alpha)
         return colour
 
-    def review(self, state: str) -> ReviewColours:
-        return REVIEW[state]
+    def review(self, state: str, *, on_paper: bool = False) -> ReviewColours:
+        """A review state's chip colours; a page's paper stays light in dark mode."""
+        return REVIEW_DARK[state] if self.dark and not on_paper else REVIEW[state]
 
 
 LIGHT = Theme(
