@@ -33,6 +33,7 @@ from studio.core.config import (
     is_local,
     strip_credentials,
 )
+from studio.core.language import NAMES, detect, name
 from studio.core.pricing import estimate_book_cost
 from studio.gui.async_dialog import dialog_result
 from studio.gui.context import AppContext
@@ -122,6 +123,12 @@ class NewBookDialog(QDialog):
         form.addRow("Length", self.pages_spin)
         form.addRow("Readers aged", self.age_combo)
         form.addRow("Art style", self._style_row(s.art_style))
+        self.language_combo = QComboBox()
+        self.language_combo.addItem("", None)  # the premise's language, named as it is typed
+        for tag, language in sorted(NAMES.items(), key=lambda item: item[1]):
+            self.language_combo.addItem(f"{language} ({tag})", tag)
+        self.language_combo.setToolTip("The language the book is written in")
+        form.addRow("Language", self.language_combo)
         self.engine_combo = QComboBox()
         self.engine_combo.addItem(icon("offline"), "Offline: on this computer, free", OFFLINE)
         self.engine_combo.addItem(icon("plug"), "OpenAI-compatible server", OPENAI)
@@ -156,6 +163,7 @@ class NewBookDialog(QDialog):
             self.image_model_combo.currentTextChanged,
             self.style_combo.currentIndexChanged,
             self.custom_style_edit.textChanged,
+            self.language_combo.currentIndexChanged,
         ):
             signal.connect(self.refresh)
         self.refresh()
@@ -195,6 +203,11 @@ class NewBookDialog(QDialog):
 
     def premise(self) -> str:
         return self.premise_edit.toPlainText().strip()
+
+    def language(self) -> str:
+        """The chosen language, or the one the premise is written in."""
+        chosen = self.language_combo.currentData()
+        return str(chosen) if chosen else detect(self.premise())
 
     @property
     def painter(self) -> bool:
@@ -270,6 +283,8 @@ class NewBookDialog(QDialog):
             "The offline painter draws the pictures (chosen in Settings)." if self.painter else ""
         )
         self.custom_style_edit.setVisible(self.style_combo.currentText() == CUSTOM_STYLE)
+        told = detect(self.premise())
+        self.language_combo.setItemText(0, f"As the premise: {name(told)} ({told})")
         where = self.context.settings.base_url or "api.openai.com (or OPENAI_BASE_URL)"
         pictures = " Pictures: the offline painter, on this computer." if self.painter else ""
         self.endpoint_label.setText(
@@ -308,6 +323,7 @@ class NewBookDialog(QDialog):
             concurrency=s.concurrency,
             character_lock=s.character_lock,
             budget_usd=s.budget_usd,
+            language=self.language(),
         )
 
     def remember(self) -> None:

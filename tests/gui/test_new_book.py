@@ -95,3 +95,21 @@ async def test_a_book_stores_a_picture_server_only_when_it_is_another(
         assert "$0.00" in dialog.estimate_label.text()
     finally:
         dialog.deleteLater()
+
+
+async def test_the_language_follows_the_premise_until_one_is_chosen(
+    make_context: Callable[..., AppContext],
+) -> None:
+    dialog = form(make_context(engine="offline"))
+    try:
+        combo = dialog.language_combo
+        assert combo.currentText() == "As the premise: English (en)"
+        assert dialog.generation_settings().language == "en"
+        dialog.premise_edit.setPlainText("Una niña que colecciona nubes")
+        assert combo.currentText() == "As the premise: Spanish (es)"
+        assert dialog.generation_settings().language == "es"
+        combo.setCurrentIndex(combo.findData("fr"))
+        assert combo.currentText() == "French (fr)"
+        assert dialog.generation_settings().language == "fr"
+    finally:
+        dialog.deleteLater()
