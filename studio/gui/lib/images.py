@@ -23,7 +23,7 @@ from PySide6.QtGui import QImage, QImageReader, QPixmap
 
 from studio.core.library import read_picture_file
 
-CACHE_BYTES = 256 * 1024 * 1024
+CACHE_BYTES = 128 * 1024 * 1024
 """How much decoded picture data the cache keeps before it drops the least recent."""
 
 
