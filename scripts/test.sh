@@ -11,6 +11,13 @@ if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     need=()
     command -v epubcheck >/dev/null || need+=(epubcheck)
     command -v pdftoppm >/dev/null || need+=(poppler-utils)
+    command -v Xvfb >/dev/null || need+=(xvfb)
+    # what Qt's X11 plugin needs, as README lists for a pip install (the start-up check's test)
+    for lib in libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
+        libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libegl1 libgl1 \
+        libfontconfig1 libdbus-1-3; do
+        dpkg -s "$lib" >/dev/null 2>&1 || need+=("$lib")
+    done
     if [ ${#need[@]} -gt 0 ]; then
         apt-get update -qq >/dev/null
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -287,6 +287,29 @@ def window() -> None:
     sys.exit(run([]))
 
 
+def _open_window(library: Path | None) -> int:
+    """The window, once a display and Qt's platform libraries are known to be there."""
+    from studio import startcheck
+
+    if (problem := startcheck.problem()) is not None:
+        _say_on_every_channel(problem)
+        return EXIT_ERROR
+    try:
+        from studio.app import main as app_main
+    except ImportError as err:
+        _say_on_every_channel(startcheck.import_failure(err))
+        return EXIT_ERROR
+    return app_main(library)
+
+
+def _say_on_every_channel(message: str) -> None:
+    """To the terminal, else to the log file (a launcher without a console has none)."""
+    if sys.stderr is not None and not sys.stderr.closed:
+        print(f"studio: {message}", file=sys.stderr)
+    else:
+        logging.getLogger("studio").error("%s", message)
+
+
 def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.INFO if args.verbose else logging.WARNING
@@ -304,9 +327,7 @@ def run(argv: list[str] | None = None) -> int:
 
             return run_smoke()
         if args.command is None:
-            from studio.app import main as app_main
-
-            return app_main(library)
+            return _open_window(library)
         from studio.core.settings import load_settings, take_settings_notice
 
         load_settings()  # a settings file that cannot be used is kept aside now, and said so
