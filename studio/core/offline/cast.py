@@ -8,9 +8,8 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from functools import cache
 
-from studio.core.offline.data import CastFile, Kind, OfflineData, offline_data
+from studio.core.offline.data import CastFile, Kind, offline_data
 from studio.core.offline.lexicon import colour_of, kinds
 from studio.core.offline.premise import Mention
 
@@ -26,24 +25,16 @@ class Person:
     cloth: str
     description: str
     known: bool
-
-    @property
-    def hand(self) -> str:
-        return _hand(offline_data(), self.species)
-
-
-@cache
-def _hand(data: OfflineData, species: str) -> str:
-    kind = data.kinds.kinds.get(species)
-    return data.kinds.bodies[kind.body if kind else "critter"].hand
+    hand: str = "paw"
 
 
 def make_person(mention: Mention, rng: random.Random, taken: set[str], fallback: str) -> Person:
     """Turn a premise mention into a full character, inventing what the premise leaves out."""
     cast = offline_data().cast
     species = mention.species or fallback
+    kind = kind_of(species, mention.plan)
     pronoun = mention.pronoun or rng.choice(("he", "she"))
-    name = mention.name or _invent_name(species, rng, taken)
+    name = mention.name or _invent_name(species, kind.body == "human", rng, taken)
     taken.add(name)
     words = mention.adjectives
     size = next(
@@ -52,24 +43,27 @@ def make_person(mention: Mention, rng: random.Random, taken: set[str], fallback:
     )
     colour = next((w for w in words if colour_of(w) is not None), None)
     traits = [w for w in words if w not in cast.size_words and colour_of(w) is None]
-    if kind_of(species).body == "human":
-        cloth, description = _human_look(species, size, pronoun, rng)
+    drawn = species if species in kinds() or not mention.plan else f"{species} ({mention.plan})"
+    if kind.body == "human":
+        cloth, description = _human_look(drawn, size, pronoun, rng)
     else:
-        cloth, description = _animal_look(species, size, pronoun, colour, rng)
+        cloth, description = _animal_look(drawn, kind, size, pronoun, colour, rng)
     adjective = traits[0] if traits else rng.choice(cast.hero_traits)
-    return Person(name, species, pronoun, adjective, cloth, description, mention.name is not None)
+    hand = offline_data().kinds.bodies[kind.body].hand
+    known = mention.name is not None
+    return Person(name, species, pronoun, adjective, cloth, description, known, hand)
 
 
-def kind_of(species: str) -> Kind:
-    """The kind a character is drawn as: its own, or cast.toml's unknown_kind."""
+def kind_of(species: str, plan: str | None = None) -> Kind:
+    """The kind a character is drawn as: its own, its body plan's, or cast.toml's
+    unknown_kind."""
     table = kinds()
-    kind = table.get(species)
+    kind = table.get(species) or table.get(plan or "")
     return kind if kind is not None else table[offline_data().cast.unknown_kind]
 
 
-def _invent_name(species: str, rng: random.Random, taken: set[str]) -> str:
+def _invent_name(species: str, human: bool, rng: random.Random, taken: set[str]) -> str:
     names = offline_data().cast.names
-    human = kind_of(species).body == "human"
     pool = [n for n in (names.people if human else names.animals) if n not in taken]
     alliterative = [n for n in pool if n[0].lower() == species[0]]
     if alliterative and rng.random() < 0.6:
@@ -98,15 +92,13 @@ def _human_look(species: str, size: str, pronoun: str, rng: random.Random) -> tu
 
 
 def _animal_look(
-    species: str, size: str, pronoun: str, colour: str | None, rng: random.Random
+    species: str, kind: Kind, size: str, pronoun: str, colour: str | None, rng: random.Random
 ) -> tuple[str, str]:
     data = offline_data()
     cast, animals = data.cast, data.cast.animals
-    kind = kind_of(species)
-    own = kinds().get(species)
     coats, bellies = (
-        (own.coats, own.bellies)
-        if own is not None and own.coats is not None and own.bellies is not None
+        (kind.coats, kind.bellies)
+        if kind.coats is not None and kind.bellies is not None
         else (animals.coats, animals.bellies)
     )
     coat = colour or rng.choice(coats)

@@ -35,10 +35,11 @@ STORY_SLOTS = frozenset(
         "he", "He", "his", "His", "him", "himself", "fhe", "Fhe", "fhis", "fhim",
         "Hhands", "Fhand", "world", "home", "place", "sight", "things", "critter",
         "shelter", "hazard", "trinket", "drawing", "snack", "X", "When", "letter",
-        "goal", "lesson",
+        "goal", "lesson", "O",
     }
 )  # fmt: skip
-"""Placeholders of story lines: the cast, their pronouns, the world and the goal."""
+"""Placeholders of story lines: the cast, their pronouns, the world, the goal and the
+key object."""
 
 TITLE_SLOTS = frozenset({"H", "F", "Xt"})
 GOAL_SLOTS = frozenset({"X"})
@@ -49,7 +50,10 @@ ANIMAL_SLOTS = frozenset(
 )
 ANIMAL_MARK_SLOTS = frozenset({"his", "ink"})
 
-Body = Literal["critter", "bird", "owl", "fish", "turtle", "octopus", "robot", "human"]
+Body = Literal[
+    "critter", "bird", "owl", "fish", "turtle", "octopus", "robot", "human", "insect", "vehicle",
+    "object",
+]  # fmt: skip
 """The body plans the painter can draw."""
 Ears = Literal["none", "round", "pointy", "long", "floppy", "big", "tufts", "horns", "antenna"]
 Tail = Literal["none", "bushy", "thin", "curly", "stub", "spiky", "fluffy"]
@@ -57,7 +61,7 @@ Extra = Literal[
     "beard", "bigeyes", "comb", "crest", "crown", "eyepatches", "face", "facestripe",
     "flatbeak", "flippers", "frogeyes", "horn", "horns", "mane", "muzzle", "penguin",
     "pignose", "ridge", "snail", "snout", "spikes", "spots", "stripes", "trunk", "whale",
-    "whiskers", "wings", "wool",
+    "whiskers", "wings", "wool", "hull", "sail", "balloon", "fins",
 ]  # fmt: skip
 """Features the painter adds to a body (a snout, whiskers, wings...)."""
 Backdrop = Literal[
@@ -66,6 +70,14 @@ Backdrop = Literal[
 """The landscapes the painter can paint behind a scene."""
 GoalForm = Literal["object", "of_object", "to_object", "wish", "flag"]
 """How the words after a goal's trigger are read (see premise.toml)."""
+
+PlanName = Literal[
+    "insect", "bird", "fish", "mammal", "reptile", "person", "vehicle", "object", "creature"
+]
+"""The body plans of vocabulary.toml: what any character or thing is drawn from."""
+NounKind = Literal["person", "animal", "creature", "thing"]
+"""What a character is, as the story may speak of it."""
+TimeKey = Literal["dawn", "morning", "midday", "afternoon", "golden", "sunset", "dusk", "night"]
 
 STORY_TIMES = ("dawn", "morning", "midday", "afternoon", "golden", "sunset", "dusk", "night")
 STORY_BEATS = ("intro", "meet", "meet_known", "third", "setback", "growing", "fill")
@@ -290,6 +302,8 @@ class Episode(_Model):
     action: StoryText
     excluded: tuple[str, ...] = ()
     extra: Annotated[str, AfterValidator(_no_braces)] = ""
+    times: tuple[TimeKey, ...] = ()
+    """The times of day the episode is told at when a story keeps one; any when empty."""
 
 
 class Beats(_Model):
@@ -337,6 +351,8 @@ class Lines(_Model):
     lesson: StoryText
     next_morning: SentenceText
     next_morning_before_quote: SentenceText
+    object_lines: Annotated[tuple[StoryText, ...], NonEmpty]
+    object_action: StoryText
 
 
 class Medium(_Model):
@@ -566,6 +582,159 @@ class PainterFile(_Model):
         return self
 
 
+# --- vocabulary.toml -----------------------------------------------------------------------
+
+NounName = Annotated[str, Field(pattern=r"^[a-z]+(?:[- ][a-z]+)*$")]
+
+
+class Plan(_Model):
+    """One body plan: what kind of character it is and how it is drawn by default."""
+
+    kind: NounKind
+    body: Body
+    ears: Ears = "round"
+    tail: Tail = "none"
+    extras: tuple[Extra, ...] = ()
+    coat: Word = "fur"
+    coats: Annotated[tuple[Word, ...], NonEmpty] | None = None
+    bellies: Annotated[tuple[Word, ...], NonEmpty] | None = None
+
+
+class Noun(_Model):
+    """A noun a premise may use for a character or a thing, with its plan and colours."""
+
+    plan: PlanName
+    colours: Annotated[tuple[Word, ...], NonEmpty] | None = None
+    home: str = ""
+    setting: str = ""
+    pronoun: Literal["he", "she"] | None = None
+    ears: Ears | None = None
+    tail: Tail | None = None
+    extras: tuple[Extra, ...] | None = None
+
+
+class Setting(_Model):
+    """A place a premise may name: its world, and how the story says it."""
+
+    world: str
+    home: Plain
+    place: Plain
+
+
+class VocabularyFile(_Model):
+    """Everything the premise reader recognises: nouns, settings, times of day."""
+
+    plans: dict[PlanName, Plan]
+    nouns: Annotated[dict[NounName, Noun], Field(min_length=100)]
+    settings: Annotated[dict[Phrase, Setting], NonEmpty]
+    times: Annotated[dict[Phrase, TimeKey], NonEmpty]
+
+    @model_validator(mode="after")
+    def _every_plan(self) -> VocabularyFile:
+        missing = [p for p in PlanName.__args__ if p not in self.plans]  # type: ignore[attr-defined]
+        if missing:
+            raise ValueError(f"plans needs an entry for {', '.join(missing)}")
+        return self
+
+
+# --- es.toml ---------------------------------------------------------------------------------
+
+ES_SLOTS = frozenset(
+    {
+        "H", "F", "T", "sp", "fsp", "tsp", "el", "un", "o", "fel", "fun", "fo", "tun", "O",
+        "hogar", "lugar", "mundo", "vista", "Cuando", "meta",
+    }
+)  # fmt: skip
+"""Placeholders of Spanish lines (es.toml)."""
+EsText = Annotated[str, NonEmpty, _template(ES_SLOTS, "a Spanish line")]
+EsWord = Annotated[str, Field(pattern=r"^[^\sA-Z{}]+(?: [^\sA-Z{}]+)*$")]
+"""Lower-case Spanish words, accents allowed."""
+
+
+class EsNoun(_Model):
+    en: str
+    gender: Literal["f", "m"]
+
+
+class EsSetting(_Model):
+    en: str
+    home: Plain
+    place: Plain
+
+
+class EsGoalRule(_Model):
+    kind: Key
+    words: Annotated[tuple[EsWord, ...], NonEmpty]
+
+
+class EsWords(_Model):
+    determiners: Annotated[tuple[EsWord, ...], NonEmpty]
+    named: Annotated[tuple[EsWord, ...], NonEmpty]
+    adjectives: tuple[EsWord, ...]
+    not_names: tuple[str, ...]
+    goal_rules: Annotated[tuple[EsGoalRule, ...], NonEmpty]
+
+
+class EsWorld(_Model):
+    names: Annotated[tuple[Plain, ...], NonEmpty]
+    home: Plain
+    places: Annotated[tuple[Plain, ...], NonEmpty]
+    sights: Annotated[tuple[Plain, ...], NonEmpty]
+    quests: Annotated[tuple[Plain, ...], NonEmpty]
+
+
+class EsEpisode(_Model):
+    """A page in Spanish, and (in English) what its picture shows."""
+
+    sentences: Annotated[tuple[EsText, ...], NonEmpty]
+    action: StoryText
+
+
+class EsBeats(_Model):
+    intro: Annotated[tuple[EsEpisode, ...], NonEmpty]
+    object: Annotated[tuple[EsEpisode, ...], NonEmpty]
+    meet: Annotated[tuple[EsEpisode, ...], NonEmpty]
+    third: Annotated[tuple[EsEpisode, ...], NonEmpty]
+    setback: Annotated[tuple[EsEpisode, ...], NonEmpty]
+    growing: Annotated[tuple[EsEpisode, ...], NonEmpty]
+    fill: Annotated[tuple[EsEpisode, ...], Field(min_length=4)]
+    closing: Annotated[tuple[EsEpisode, ...], NonEmpty]
+
+
+class EsGoal(_Model):
+    problem: Annotated[tuple[EsText, ...], Field(min_length=2)]
+    climax: Annotated[tuple[EsText, ...], Field(min_length=2)]
+    success: Annotated[tuple[EsText, ...], Field(min_length=2)]
+    closing: EsText
+    titles: Annotated[tuple[EsText, ...], NonEmpty]
+    generic: Plain
+
+
+ES_GOALS = ("fear", "find", "learn", "want", "love", "quest")
+"""The goals a Spanish book can be told with (es.toml goals)."""
+
+
+class SpanishFile(_Model):
+    """How a Spanish premise is read and a Spanish book is told."""
+
+    times: dict[EsWord, TimeKey]
+    when: dict[Key, Plain]
+    words: EsWords
+    settings: dict[EsWord, EsSetting]
+    nouns: Annotated[dict[EsWord, EsNoun], Field(min_length=100)]
+    worlds: dict[Word, EsWorld]
+    beats: EsBeats
+    goals: Annotated[dict[Key, EsGoal], NonEmpty]
+
+    @model_validator(mode="after")
+    def _every_time_and_goal(self) -> SpanishFile:
+        missing = [t for t in STORY_TIMES if t not in self.when]
+        missing += [g for g in ES_GOALS if g not in self.goals]
+        if missing:
+            raise ValueError(f"needs when.* and goals.* for {', '.join(missing)}")
+        return self
+
+
 # --- Loading -----------------------------------------------------------------------------
 
 
@@ -584,6 +753,8 @@ class OfflineData:
     premise: PremiseFile
     rewrite: RewriteFile
     painter: PainterFile
+    vocabulary: VocabularyFile
+    es: SpanishFile
 
 
 FILES: dict[str, type[_Model]] = {
@@ -596,6 +767,8 @@ FILES: dict[str, type[_Model]] = {
     "premise": PremiseFile,
     "rewrite": RewriteFile,
     "painter": PainterFile,
+    "vocabulary": VocabularyFile,
+    "es": SpanishFile,
 }
 
 
@@ -715,6 +888,8 @@ def _cross_check(data: OfflineData) -> None:
     _check_cast(check, data)
     _check_story(check, data)
     _check_premise(check, data)
+    _check_vocabulary(check, data)
+    _check_spanish(check, data)
 
 
 def _check_kinds(check: _Checker, data: OfflineData) -> None:
@@ -798,3 +973,30 @@ def _check_premise(check: _Checker, data: OfflineData) -> None:
     check.known("premise", "default_goal", premise.default_goal, goals, "goal")
     for i, hint in enumerate(premise.setting_hints):
         check.known("premise", f"setting_hints[{i}].world", hint.world, data.worlds.worlds, "world")
+
+
+def _check_vocabulary(check: _Checker, data: OfflineData) -> None:
+    words, worlds = data.vocabulary, data.worlds.worlds
+    for name, plan in words.plans.items():
+        check.known("vocabulary", f"plans.{name}.coat", plan.coat, data.kinds.coats, "coat")
+        check.colours("vocabulary", f"plans.{name}.coats", plan.coats or ())
+        check.colours("vocabulary", f"plans.{name}.bellies", plan.bellies or ())
+    for word, noun in words.nouns.items():
+        key = f"nouns.{word}"
+        check.colours("vocabulary", f"{key}.colours", noun.colours or ())
+        if noun.home:
+            check.known("vocabulary", f"{key}.home", noun.home, worlds, "world")
+        if noun.setting:
+            check.known("vocabulary", f"{key}.setting", noun.setting, words.settings, "setting")
+    for place, setting in words.settings.items():
+        check.known("vocabulary", f"settings.{place}.world", setting.world, worlds, "world")
+
+
+def _check_spanish(check: _Checker, data: OfflineData) -> None:
+    es, nouns = data.es, {**data.kinds.kinds, **data.vocabulary.nouns}
+    for name, noun in es.nouns.items():
+        check.known("es", f"nouns.{name}.en", noun.en, nouns, "noun")
+    for name, setting in es.settings.items():
+        check.known("es", f"settings.{name}.en", setting.en, data.vocabulary.settings, "setting")
+    for name in es.worlds:
+        check.known("es", f"worlds.{name}", name, data.worlds.worlds, "world")

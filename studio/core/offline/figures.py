@@ -701,6 +701,102 @@ def _hair(pen: Pen, look: Appearance, hair: RGB) -> None:
                 pen.poly([(dx - 5, 88), (dx + 5, 88), (dx, 98)], hair)
 
 
+def _insect(pen: Pen, look: Appearance, pose: Pose) -> None:
+    extras = set(look.kind.extras)
+    coat, dark = look.coat, lighten(look.coat, -0.35)
+    if "wings" in extras:
+        lift = 10 if pose.arms in {"up", "wave"} else 0
+        for side in (-1, 1):
+            wing = lighten(coat, 0.25)
+            pen.ellipse(side * 20 - 6, 44 + lift, 18, 24, wing)
+            pen.ellipse(side * 14 - 4, 24 + lift / 2, 12, 14, lighten(wing, 0.15))
+    for i in range(3):
+        x = -12 + i * 12
+        pen.line([(x, 16), (x - 4, 4)], dark, 1.6)
+    pen.ellipse(-16, 24, 16, 12, coat)
+    pen.ellipse(0, 28, 14, 16, coat)
+    if "stripes" in extras:
+        for dx in (-20, -10, 2):
+            pen.line([(dx, 16), (dx, 34)], INK, 2.2)
+    if "spots" in extras:
+        for dx, dy in ((-18, 28), (-6, 22), (2, 34)):
+            pen.ellipse(dx, dy, 3, 3, INK, line=False)
+    pen.ellipse(16, 40, 13, 13, lighten(coat, 0.1))
+    for side in (-1, 1):
+        pen.line([(18 + side * 4, 50), (22 + side * 8, 64)], dark, 1.2)
+        pen.ellipse(22 + side * 8, 65, 2.2, 2.2, dark)
+    _eyes(pen, 20, 42, 5, 2.6, pose)
+    _smile(pen, 21, 36, 3, pose)
+    _hat(pen, look, 52, 10)
+
+
+def _vehicle(pen: Pen, look: Appearance, pose: Pose) -> None:
+    extras = set(look.kind.extras)
+    if "balloon" in extras:
+        _balloon(pen, look, pose)
+        return
+    if "fins" in extras:
+        _rocket_figure(pen, look, pose)
+        return
+    paint, window = look.coat, lighten(look.belly, 0.2)
+    if "sail" in extras:
+        pen.line([(0, 30), (0, 90)], (120, 90, 60), 2)
+        pen.poly([(2, 88), (2, 36), (30, 36)], (250, 248, 242))
+    if "hull" in extras:
+        pen.poly([(-40, 30), (40, 30), (30, 6), (-30, 6)], paint)
+        pen.poly([(-18, 30), (18, 30), (18, 48), (-18, 48)], lighten(paint, 0.3))
+        _eyes(pen, 2, 40, 7, 2.8, pose)
+        _smile(pen, 2, 16, 5, pose)
+        return
+    for dx in (-24, 24):
+        pen.ellipse(dx, 8, 9, 9, (60, 60, 70))
+        pen.ellipse(dx, 8, 3.5, 3.5, (200, 200, 210), line=False)
+    pen.poly([(-40, 16), (40, 16), (40, 44), (-40, 44)], paint)
+    pen.poly([(-30, 44), (20, 44), (16, 66), (-26, 66)], paint)
+    pen.poly([(-22, 48), (12, 48), (10, 62), (-20, 62)], window)
+    _eyes(pen, 28, 34, 6, 2.8, pose)
+    _smile(pen, 30, 24, 4, pose)
+    pen.ellipse(38, 22, 3, 3, (255, 236, 150))
+
+
+def _balloon(pen: Pen, look: Appearance, pose: Pose) -> None:
+    pen.poly([(-10, 14), (10, 14), (8, 0), (-8, 0)], (170, 120, 70))
+    for side in (-1, 1):
+        pen.line([(side * 9, 14), (side * 20, 36)], (120, 90, 60), 0.8)
+    pen.ellipse(0, 62, 30, 32, look.coat)
+    pen.arc(0, 62, 30, 60, 120, look.belly, 3)
+    pen.poly([(-4, 94), (4, 94), (0, 30)], lighten(look.coat, 0.3), line=False)
+    _eyes(pen, 2, 66, 9, 3.4, pose)
+    _smile(pen, 2, 56, 5, pose)
+
+
+def _rocket_figure(pen: Pen, look: Appearance, pose: Pose) -> None:
+    paint = look.coat
+    for side in (-1, 1):
+        pen.poly([(side * 14, 30), (side * 26, 6), (side * 12, 8)], look.cloth_colour)
+    pen.ellipse(0, 48, 16, 40, paint)
+    pen.poly([(-10, 80), (10, 80), (0, 100)], look.cloth_colour)
+    pen.ellipse(0, 58, 8, 8, lighten(look.belly, 0.3))
+    _eyes(pen, 0, 58, 4, 2.0, pose)
+    _smile(pen, 0, 38, 4, pose)
+
+
+def _object(pen: Pen, look: Appearance, pose: Pose) -> None:
+    body = look.coat
+    for side in (-1, 1):
+        pen.line([(side * 10, 12), (side * 12, 0)], lighten(body, -0.35), 2.4)
+    pen.ellipse(0, 40, 28, 30, body)
+    pen.ellipse(0, 66, 18, 6, lighten(body, -0.12))
+    pen.ellipse(0, 72, 5, 4, look.belly)
+    pen.arc(30, 42, 10, 270, 90, lighten(body, -0.2), 3)
+    _arms(pen, (24, 44), lighten(body, -0.2), 14, 3, pose)
+    _eyes(pen, 4, 46, 8, 3.0, pose)
+    _cheeks(pen, 4, 38, 12)
+    _smile(pen, 4, 34, 5, pose)
+    _marks(pen, look, 4, 46)
+    _hat(pen, look, 74, 14)
+
+
 _PLANS: dict[str, Callable[[Pen, Appearance, Pose], None]] = {
     "critter": _critter,
     "bird": _bird,
@@ -710,4 +806,7 @@ _PLANS: dict[str, Callable[[Pen, Appearance, Pose], None]] = {
     "octopus": _octopus,
     "robot": _robot,
     "human": _human,
+    "insect": _insect,
+    "vehicle": _vehicle,
+    "object": _object,
 }

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 
-from studio.core.offline.data import Kind, OfflineData, World, offline_data
+from studio.core.offline.data import Kind, Noun, OfflineData, Plan, PlanName, World, offline_data
 
 RGB = tuple[int, int, int]
 
@@ -81,28 +81,86 @@ def colours_in(text: str) -> list[tuple[int, RGB]]:
 
 
 def kinds() -> Mapping[str, Kind]:
-    """Every kind of character, by name (kinds.toml)."""
-    return offline_data().kinds.kinds
+    """Every kind of character or thing, by name: kinds.toml's, then every noun and
+    body plan of vocabulary.toml, drawn from its plan."""
+    return _all_kinds(offline_data())
 
 
 @cache
-def _longest_first(data: OfflineData) -> tuple[str, ...]:
-    return tuple(sorted(data.kinds.kinds, key=len, reverse=True))
+def _all_kinds(data: OfflineData) -> Mapping[str, Kind]:
+    words = data.vocabulary
+    table: dict[str, Kind] = {name: _plan_kind(plan) for name, plan in words.plans.items()}
+    table.update(
+        {name: _noun_kind(noun, words.plans[noun.plan]) for name, noun in words.nouns.items()}
+    )
+    table.update(data.kinds.kinds)
+    return table
+
+
+def _plan_kind(plan: Plan) -> Kind:
+    return Kind(
+        body=plan.body,
+        ears=plan.ears,
+        tail=plan.tail,
+        extras=plan.extras,
+        coat=plan.coat,
+        coats=plan.coats,
+        bellies=plan.bellies,
+    )
+
+
+def _noun_kind(noun: Noun, plan: Plan) -> Kind:
+    person = plan.body == "human"
+    return Kind(
+        body=plan.body,
+        ears=noun.ears or plan.ears,
+        tail=noun.tail or plan.tail,
+        extras=plan.extras if noun.extras is None else noun.extras,
+        home=noun.home,
+        coat=plan.coat,
+        coats=None if person else (noun.colours or plan.coats),
+        bellies=None if person else plan.bellies,
+        pronoun=noun.pronoun,
+    )
+
+
+def plan_of(name: str) -> PlanName:
+    """The body plan of a kind or noun: vocabulary.toml's, or the one its body suggests."""
+    data = offline_data()
+    noun = data.vocabulary.nouns.get(name)
+    if noun is not None:
+        return noun.plan
+    if name in data.vocabulary.plans:
+        return name
+    kind = kinds().get(name)
+    return _BODY_PLANS.get(kind.body, "creature") if kind is not None else "creature"
+
+
+_BODY_PLANS: dict[str, PlanName] = {
+    "critter": "mammal",
+    "bird": "bird",
+    "owl": "bird",
+    "fish": "fish",
+    "turtle": "reptile",
+    "octopus": "creature",
+    "robot": "object",
+    "human": "person",
+    "insect": "insect",
+    "vehicle": "vehicle",
+    "object": "object",
+}
+
+
+@cache
+def _species_pattern(data: OfflineData) -> re.Pattern[str]:
+    names = sorted(_all_kinds(data), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")(?:s|es)?\b")
 
 
 def find_species(text: str) -> list[tuple[int, str]]:
-    """Kinds named in `text`, as (character offset, kind), in order, two-word first."""
-    lowered = text.lower()
-    taken: list[tuple[int, int]] = []
-    found: list[tuple[int, str]] = []
-    for name in _longest_first(offline_data()):
-        for match in re.finditer(rf"\b{re.escape(name)}(?:s|es)?\b", lowered):
-            span = match.span()
-            if any(a < span[1] and span[0] < b for a, b in taken):
-                continue
-            taken.append(span)
-            found.append((span[0], name))
-    return sorted(found)
+    """Kinds named in `text`, as (character offset, kind), in order, longest names first."""
+    pattern = _species_pattern(offline_data())
+    return [(match.start(), match.group(1)) for match in pattern.finditer(text.lower())]
 
 
 # --- Settings ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ class Mention:
     species: str | None = None
     adjectives: list[str] = field(default_factory=list)
     pronoun: str | None = None  # "he" or "she" when the premise says
+    plan: str | None = None  # the body plan of a species no kind is known for
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,12 @@ def _wants_e(stem: str) -> bool:
 
 
 def _setting(text: str) -> str | None:
+    best, score = setting_with_score(text)
+    return best if score > 0 else None
+
+
+def setting_with_score(text: str) -> tuple[str, float]:
+    """The world a premise's words point at most, and how strongly (0 for none)."""
     scores = setting_scores(text)
     for _, species in find_species(text):
         home = kinds()[species].home
@@ -308,4 +315,4 @@ def _setting(text: str) -> str | None:
         if all(cue.search(lowered) for cue in cues):
             scores[world] += bonus
     best = max(scores, key=lambda key: scores[key])
-    return best if scores[best] > 0 else None
+    return best, scores[best]

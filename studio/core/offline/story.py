@@ -11,14 +11,18 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from studio.core.book import MAX_PAGES, MIN_PAGES, Character, PagePlan, StoryPlan, StyleGuide
+from studio.core.offline import grounding
 from studio.core.offline.cast import Person, articles, make_person
 from studio.core.offline.data import Episode, GoalText, OfflineData, World, offline_data
+from studio.core.offline.instructions import read_instruction
+from studio.core.offline.language import primary_language, writes_language
 from studio.core.offline.lexicon import colours_in, kinds
 from studio.core.offline.premise import Goal, Mention, Premise, read_premise, themes
+from studio.core.offline.understand import Understanding, understand
 
 _DAY = ("morning", "midday", "afternoon", "golden", "sunset")
 
@@ -57,13 +61,33 @@ class Outline:
     title: str
     style: StyleGuide
     beats: tuple[Beat, ...]
+    understanding: Understanding = field(default_factory=Understanding)
+
+    @property
+    def key_object(self) -> str:
+        """The premise's key object in its own words, or ''."""
+        return self.understanding.key_object or ""
 
 
 def compose_plan(
-    premise: str, pages: int, audience_age: str = "4-7", art_style: str = ""
+    premise: str,
+    pages: int,
+    audience_age: str = "4-7",
+    art_style: str = "",
+    *,
+    language: str = "en",
+    understanding: Understanding | None = None,
 ) -> StoryPlan:
-    """Compose a complete story plan for `premise` with exactly `pages` pages (2 to 40)."""
-    outline = build_outline(premise, pages, audience_age, art_style)
+    """Compose a complete story plan for `premise` with exactly `pages` pages (2 to 40),
+    in `language` when the engine writes it (see `writes_language`), else in English.
+
+    `understanding` is what the author confirmed or corrected of `understand(premise)`;
+    without one, the premise is read afresh."""
+    outline = build_outline(premise, pages, audience_age, art_style, understanding)
+    if writes_language(language) and primary_language(language) == "es":
+        from studio.core.offline.spanish import spanish_plan
+
+        return spanish_plan(outline)
     return StoryPlan(
         title=outline.title,
         style=outline.style,
@@ -73,17 +97,25 @@ def compose_plan(
 
 
 def build_outline(
-    premise: str, pages: int, audience_age: str = "4-7", art_style: str = ""
+    premise: str,
+    pages: int,
+    audience_age: str = "4-7",
+    art_style: str = "",
+    understanding: Understanding | None = None,
 ) -> Outline:
-    """Read the premise and lay out the arc, one beat per page."""
+    """Read the premise (or take the author's understanding of it) and lay out the arc,
+    one beat per page."""
     data = offline_data()
     pages = max(MIN_PAGES, min(MAX_PAGES, pages))
     facts = read_premise(premise or data.premise.default_premise)
+    known = understanding or understand(facts.text)
     rng = random.Random(_seed(facts.text))
-    world_key = facts.setting or _fallback_world(facts, rng)
-    world = data.worlds.worlds[world_key]
-    cast = _cast(facts.mentions, world, pages, rng)
-    goal = facts.goal if facts.goal.kind != "quest" else Goal("quest", rng.choice(world.quests))
+    world_key = grounding.world_key(known, facts) or _fallback_world(facts, rng)
+    world = grounding.with_setting(data.worlds.worlds[world_key], known)
+    cast = _cast(grounding.mentions(known, facts), world, pages, rng)
+    goal = grounding.goal(facts.goal, known)
+    if goal.kind == "quest":
+        goal = Goal("quest", rng.choice(world.quests))
     goal_text = data.goals.goals[goal.kind]
     title = _title(goal, cast, rng)
     style = _style(world, art_style)
@@ -99,6 +131,7 @@ def build_outline(
         title,
         style,
         (),
+        known,
     )
     beats = _beats(outline, pages, random.Random(_seed(f"{facts.text}|{pages}")))
     return replace(outline, beats=tuple(beats))
@@ -249,7 +282,8 @@ def _beats(outline: Outline, pages: int, rng: random.Random) -> list[Beat]:
     kinds = _layout(pages, len(outline.cast))
     story = offline_data().story
     dark = bool(_dark_words(offline_data()).search(outline.goal.phrase.lower()))
-    times = _times(kinds, dark)
+    forced = outline.understanding.time_of_day
+    times = [(forced, False)] * len(kinds) if forced else _times(kinds, dark)
     places = _cycle(outline.world.places, rng)
     sights = _cycle(outline.world.sights, rng)
     episodes = _EpisodePicker(outline, rng)
@@ -340,7 +374,7 @@ def special_episode(outline: Outline, kind: str, variant: int) -> Episode:
     friend_known = outline.cast[1].known
     beats = offline_data().story.beats
     pools: dict[str, tuple[Episode, ...]] = {
-        "intro": beats.intro,
+        "intro": suited(beats.intro, outline),
         "meet": beats.meet_known if friend_known else beats.meet,
         "third": beats.third,
         "setback": tuple(e for e in beats.setback if outline.world_key not in e.excluded),
@@ -352,12 +386,20 @@ def special_episode(outline: Outline, kind: str, variant: int) -> Episode:
     return _goal_episode(outline, kind, variant)
 
 
+def suited(episodes: tuple[Episode, ...], outline: Outline) -> tuple[Episode, ...]:
+    """The episodes told at the story's time of day (all of them when it changes)."""
+    time = outline.understanding.time_of_day
+    fitting = tuple(e for e in episodes if not e.times or not time or time in e.times)
+    return fitting or episodes
+
+
 def _goal_episode(outline: Outline, kind: str, variant: int) -> Episode:
     g = outline.goal_text
     data = offline_data().story
     lines = data.lines
     everyone = "HFT" if len(outline.cast) >= 3 else "HF"
-    intro = data.beats.intro[variant % len(data.beats.intro)]
+    intros = suited(data.beats.intro, outline)
+    intro = intros[variant % len(intros)]
     goodnight = lines.goodnights[variant % len(lines.goodnights)]
     lesson = _lesson(outline) or goodnight
     closing = (
@@ -439,6 +481,7 @@ def _slots(outline: Outline, beat: Beat) -> dict[str, str]:
         "When": offline_data().story.times[beat.time].text,
         "letter": world.critter[0].upper(),
         "lesson": themes()[lesson] if lesson else "",
+        "O": grounding.object_in_english(outline.understanding),
     }
     slots["goal"] = outline.goal_text.goal.format(X=outline.goal.phrase)
     if beat.place == "home":
@@ -464,10 +507,17 @@ def render(outline: Outline, beat: Beat, sentences: int | None = None) -> PagePl
         chosen.append(sight)
     if beat.new_day:
         chosen[0] = _next_morning(chosen[0], outline)
+    first = beat.kind in {"intro", "intro_want"}
+    if first and outline.key_object:
+        chosen.insert(1, _object_line(outline, slots))
     text = " ".join(chosen)
-    return PagePlan(
-        text=text, scene=_scene(outline, beat, slots), characters=_present(outline, beat)
-    )
+    scene = _scene(outline, beat, slots, with_object=first)
+    return PagePlan(text=text, scene=scene, characters=_present(outline, beat))
+
+
+def _object_line(outline: Outline, slots: dict[str, str]) -> str:
+    lines = offline_data().story.lines.object_lines
+    return fill(lines[len(outline.cast[0].name) % len(lines)], slots)
 
 
 def _next_morning(sentence: str, outline: Outline) -> str:
@@ -488,7 +538,9 @@ def _present(outline: Outline, beat: Beat) -> list[str]:
     ]
 
 
-def _scene(outline: Outline, beat: Beat, slots: dict[str, str]) -> str:
+def _scene(
+    outline: Outline, beat: Beat, slots: dict[str, str], *, with_object: bool = False
+) -> str:
     story = offline_data().story
     words = story.scene
     where = (
@@ -506,6 +558,8 @@ def _scene(outline: Outline, beat: Beat, slots: dict[str, str]) -> str:
         else words.many.format(names=", ".join(names[:-1]), last=names[-1])
     )
     extra = f", {beat.episode.extra}" if beat.episode.extra else ""
+    if with_object and outline.key_object:
+        extra += ", " + fill(story.lines.object_action, slots)
     return words.frame.format(
         time=story.times[beat.time].scene,
         noun=outline.world.noun,
@@ -562,10 +616,37 @@ def rewrite_page(
         page = PagePlan(
             text=_rephrase(current), scene=_foreign_scene(outline, current), characters=[]
         )
+    wish = read_instruction(instruction)
+    if wish.time:
+        beat = replace(beat, time=wish.time)
+        page = _at_time(outline, beat, page)
     text = apply_instruction(page.text, instruction, outline, beat, index, total)
+    text, scene = _with_added(text, page.scene, wish.adds)
     if text == current:
         text = f"{text} {fill(beat.sight, _slots(outline, beat))}"
-    return PagePlan(text=text, scene=page.scene, characters=page.characters)
+    return PagePlan(text=text, scene=scene, characters=page.characters)
+
+
+def _at_time(outline: Outline, beat: Beat, page: PagePlan) -> PagePlan:
+    """The page moved to its beat's time: 'That night, ...' and a night picture."""
+    when = offline_data().story.times[beat.time]
+    text = page.text
+    first = text.split()[0].strip(",.!?'") if text else ""
+    if first not in {p.name for p in outline.cast}:
+        text = text[:1].lower() + text[1:]
+    scene = re.sub(r"^[^(]*?(?= (?:in|at|on) )", when.scene, page.scene, count=1)
+    return PagePlan(text=f"{when.text}, {text}", scene=scene, characters=page.characters)
+
+
+def _with_added(text: str, scene: str, adds: tuple[str, ...]) -> tuple[str, str]:
+    """A page with the characters or things the author asked for in it."""
+    for noun in adds:
+        if re.search(rf"\b{re.escape(noun)}", text.lower()):
+            continue
+        article = articles(f"a {noun}")
+        text = f"{text} Just then, {article} came along too."
+        scene = scene.replace(". ", f", with {article} nearby. ", 1)
+    return text, scene
 
 
 def _alternative(outline: Outline, beat: Beat, current: str, index: int) -> PagePlan:

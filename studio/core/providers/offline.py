@@ -13,9 +13,13 @@ import time
 from collections.abc import AsyncIterator
 from functools import partial
 
-from studio.core.book import PagePlan, StoryOutline, UsageRecord
+from studio.core.book import Character, PagePlan, StoryOutline, StoryPlan, UsageRecord
+from studio.core.offline.instructions import read_instruction
+from studio.core.offline.language import language_notice, writes_language
+from studio.core.offline.lexicon import find_species
 from studio.core.offline.painter import paint_with_preview
 from studio.core.offline.story import compose_plan, rewrite_page
+from studio.core.offline.understand import Understanding
 from studio.core.providers.base import (
     ImageRequest,
     ImageResult,
@@ -43,8 +47,32 @@ class OfflineTextProvider:
 
     def plan_json(self, request: PlanRequest) -> str:
         """The whole plan as `StoryPlan` JSON (title, style, characters, pages)."""
-        plan = compose_plan(request.premise, request.pages, request.audience_age, request.art_style)
-        return plan.model_dump_json()
+        return self._plan(request).model_dump_json()
+
+    def _plan(self, request: PlanRequest) -> StoryPlan:
+        return compose_plan(
+            request.premise,
+            request.pages,
+            request.audience_age,
+            request.art_style,
+            language=request.language,
+            understanding=understanding_of(request),
+        )
+
+    @staticmethod
+    def writes_language(tag: str) -> bool:
+        """Whether a book in `tag` is written in that language (else in English)."""
+        return writes_language(tag)
+
+    @staticmethod
+    def language_notice(tag: str) -> str | None:
+        """What to tell the author before writing a book in `tag`, or None."""
+        return language_notice(tag)
+
+    @staticmethod
+    def instruction_notice(instruction: str) -> str | None:
+        """What to tell the author when a rewrite instruction needs a model, or None."""
+        return read_instruction(instruction).needs_model
 
     async def stream_plan(self, request: PlanRequest) -> AsyncIterator[str | PlanDone]:
         """Yield the plan's JSON in small pieces, as a model would, then one PlanDone."""
@@ -89,7 +117,7 @@ class OfflineTextProvider:
     async def write_outline(self, request: PlanRequest) -> tuple[StoryOutline, UsageRecord]:
         """The composed plan's frame, with each page's words as its outline line."""
         started = time.perf_counter()
-        plan = compose_plan(request.premise, request.pages, request.audience_age, request.art_style)
+        plan = self._plan(request)
         outline = StoryOutline(
             title=plan.title,
             style=plan.style,
@@ -102,7 +130,9 @@ class OfflineTextProvider:
     async def write_page(self, request: PageRequest) -> tuple[PagePlan, UsageRecord]:
         """The composed plan's page (the same premise always composes the same book)."""
         started = time.perf_counter()
-        plan = compose_plan(request.premise, len(request.outline), request.audience_age)
+        plan = compose_plan(
+            request.premise, len(request.outline), request.audience_age, language=request.language
+        )
         page = plan.pages[request.number - 1]
         await asyncio.sleep(0)
         usage = UsageRecord(
@@ -149,13 +179,9 @@ class OfflineImageProvider:
         """Paint one page from its scene, style and characters; return PNG bytes."""
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
+        scene, characters = painted_scene(request)
         job = partial(
-            paint_with_preview,
-            request.scene or request.prompt,
-            request.style,
-            list(request.characters),
-            request.size,
-            request.seed,
+            paint_with_preview, scene, request.style, characters, request.size, request.seed
         )
         final, preview = await loop.run_in_executor(self._executor, job)
         if on_partial is not None:
@@ -170,3 +196,28 @@ class OfflineImageProvider:
             cost_usd=0.0,
         )
         return ImageResult(data=final, usage=usage)
+
+
+def understanding_of(request: object) -> Understanding | None:
+    """The author's corrected understanding of the premise, when the request carries one."""
+    found = getattr(request, "understanding", None)
+    return found if isinstance(found, Understanding) else None
+
+
+_ARTICLES = frozenset({"a", "an", "the", "some"})
+
+
+def painted_scene(request: ImageRequest) -> tuple[str, list[Character]]:
+    """What the painter paints: the page's scene, or the author's edited prompt with the
+    characters and things it names that the page has no one for ("a blue moth")."""
+    characters = list(request.characters)
+    if not request.scene or f"Scene: {request.scene}" in request.prompt:
+        return request.scene or request.prompt, characters
+    drawn = " ".join(c.description.lower() for c in characters)
+    for offset, kind in find_species(request.prompt):
+        if kind in drawn or any(kind == c.name.lower() for c in characters):
+            continue
+        words = [w for w in request.prompt[:offset].lower().split()[-2:] if w not in _ARTICLES]
+        characters.append(Character(name=kind, description=" ".join(["a", *words, kind])))
+        drawn += f" {kind}"
+    return request.prompt, characters[:4]
