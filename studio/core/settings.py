@@ -39,6 +39,10 @@ class AppSettings(BaseModel):
     response_format: str = "auto"  # auto, json_schema, json_object or text
     plan_mode: str = "auto"  # auto, whole or per-page
     learned_formats: dict[str, str] = Field(default_factory=dict)
+    confirm_stop: bool = True
+    """Ask before Esc or Cancel stops a running generation."""
+    confirm_quit: bool = True
+    """Ask before quitting while a book is being generated."""
     """The response format that worked, by "endpoint model"."""
 
     def clean(self) -> AppSettings:

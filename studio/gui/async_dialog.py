@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from PySide6.QtWidgets import QDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from studio.gui.plain import make_plain, make_plain_input, plain_window_title
 
@@ -62,6 +62,36 @@ async def confirm(
     try:
         await dialog_result(box)
         return box.clickedButton() is accept
+    finally:
+        box.deleteLater()
+
+
+async def confirm_unless_told(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    *,
+    accept_label: str,
+    keep_label: str,
+    informative: str = "",
+) -> tuple[bool, bool]:
+    """Ask whether to go ahead, offering "Don't ask again"; returns (go ahead, don't ask
+    again). Esc, closing the box and the default button all keep things as they are."""
+    box = QMessageBox(parent)
+    box.setWindowTitle(plain_window_title(title))
+    box.setText(text)
+    box.setInformativeText(informative)
+    make_plain(box)
+    box.setIcon(QMessageBox.Icon.Question)
+    accept = box.addButton(accept_label, QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton(keep_label, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    never = QCheckBox("Don't ask again")
+    box.setCheckBox(never)
+    try:
+        await dialog_result(box)
+        return box.clickedButton() is accept, never.isChecked()
     finally:
         box.deleteLater()
 

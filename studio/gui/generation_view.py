@@ -81,6 +81,7 @@ from studio.core.events import (
 )
 from studio.core.library import BookBusyError, BookStore, Bundle
 from studio.core.pipeline import Pipeline
+from studio.gui.async_dialog import confirm_unless_told
 from studio.gui.context import AppContext
 from studio.gui.icons import bind_icon, icon
 from studio.gui.lib.images import ImageLoadError, decode_image_bytes, load_image
@@ -562,7 +563,7 @@ class GenerationView(QWidget):
         self.cancel_button = QPushButton("Cancel")
         bind_icon(self.cancel_button, "cancel")
         self.cancel_button.setToolTip("Stop everything and keep what is done (Esc)")
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.clicked.connect(lambda: self.ops.run(self.ask_to_cancel()))
         self.open_button = QPushButton("Open book")
         bind_icon(self.open_button, "open", "accent_text")
         self.open_button.setProperty("primary", True)
@@ -658,8 +659,34 @@ class GenerationView(QWidget):
         """Begin `generate` as a task this view owns (cancelled by `stop`)."""
         return self.ops.run(self.generate(store))
 
+    async def ask_to_cancel(self) -> bool:
+        """Esc or Cancel: ask first (unless told not to), then stop. True when stopped."""
+        if not self.is_running or self._cancel_requested:
+            return False
+        settings = self.context.settings
+        if settings.confirm_stop:
+            title = self.store.book.display_title if self.store is not None else "this book"
+            stop, never = await confirm_unless_told(
+                self.window(),
+                "Stop generating?",
+                f"Stop generating \u201c{title}\u201d?",
+                informative="The pages and pictures done so far are kept; "
+                "Resume finishes the rest later.",
+                accept_label="Stop generating",
+                keep_label="Keep going",
+            )
+            if not stop:
+                return False
+            if never:
+                settings.confirm_stop = False
+                self.context.save_settings()
+        if not self.is_running:
+            return False  # it finished while the question was open
+        self.cancel()
+        return True
+
     def cancel(self) -> None:
-        """Stop every request now; what is done stays saved."""
+        """Stop every request now, without asking; what is done stays saved."""
         if self.is_running and not self._cancel_requested:
             self._cancel_requested = True
             self.status_label.setText("Cancelling…")

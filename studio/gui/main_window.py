@@ -25,7 +25,7 @@ from studio import __version__
 from studio.core.book import Book, GenerationSettings
 from studio.core.events import Event, RunFinished
 from studio.core.library import BookStore, Bundle
-from studio.gui.async_dialog import dialog_result
+from studio.gui.async_dialog import confirm_unless_told, dialog_result
 from studio.gui.book_view import BookView
 from studio.gui.context import AppContext
 from studio.gui.generation_view import GenerationView
@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.ops = Ops(self, context.executor, cancel_on_close=False)
         """The window's work; `shutdown` stops it once the views have stopped theirs."""
         self._closing = False
+        self._quit_agreed = False
         self.setWindowTitle("Story Studio")
         self.setWindowIcon(app_icon())
         self.resize(1180, 800)
@@ -160,12 +161,14 @@ class MainWindow(QMainWindow):
             "Provider, key, pictures and limits",
         )
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.quit_action = self._action("quit", "&Quit", self.close, "Ctrl+Q")
+        self.quit_action = self._action(
+            "quit", "&Quit", lambda: self.ops.run(self.ask_to_quit()), "Ctrl+Q"
+        )
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.cancel_action = self._action(
             "cancel",
             "&Cancel Generation",
-            self.generation_view.cancel,
+            lambda: self.generation_view.ops.run(self.generation_view.ask_to_cancel()),
             "Esc",
             "Stop and keep what is done",
         )
@@ -417,8 +420,48 @@ class MainWindow(QMainWindow):
 
     # --- closing -----------------------------------------------------------------------
 
+    async def ask_to_quit(self) -> bool:
+        """Ctrl+Q or the window's close button: ask first while a book is being generated
+        (unless told not to), then close. True when the window closes."""
+        running = self.generation_view.is_running
+        settings = self.context.settings
+        if running and settings.confirm_quit and not self._closing:
+            store = self.generation_view.store
+            title = store.book.display_title if store is not None else "A book"
+            leave, never = await confirm_unless_told(
+                self,
+                "Quit while generating?",
+                f"\u201c{title}\u201d is still being generated.",
+                informative="Quitting stops it. What is done is kept; "
+                "Resume finishes the rest later.",
+                accept_label="Quit",
+                keep_label="Keep generating",
+            )
+            if not leave:
+                return False
+            if never:
+                settings.confirm_quit = False
+                self.context.save_settings()
+        self._quit_agreed = True
+        self.close()
+        return True
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Hide at once and let the app's coroutine finish the work and clean up."""
+        """Hide at once and let the app's coroutine finish the work and clean up.
+
+        A close the person asked for (the title bar's close button) while a book is
+        generated asks first; a close by the program (a signal, the session ending) does not.
+        """
+        if (
+            event.spontaneous()
+            and not self._quit_agreed
+            and not self._closing
+            and self.generation_view.is_running
+            and self.context.settings.confirm_quit
+        ):
+            event.ignore()
+            self.ops.run(self.ask_to_quit())
+            return
         event.accept()
         if not self._closing:
             self._closing = True

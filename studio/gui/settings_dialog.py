@@ -448,6 +448,9 @@ class SettingsDialog(QDialog):
         lock.addWidget(self.lock_check)
         lock.addWidget(self._note("A character sheet is drawn first."))
         form.addRow("", lock)
+        self.ask_check = QCheckBox("Ask before stopping a book")
+        self.ask_check.setToolTip("Esc, Cancel and Quit ask first while a book is being generated")
+        form.addRow("", self.ask_check)
         return group
 
     # --- values ------------------------------------------------------------------------
@@ -489,6 +492,7 @@ class SettingsDialog(QDialog):
         self.concurrency_spin.setValue(min(max(s.concurrency, 1), 16))
         self.budget_spin.setValue(s.budget_usd or 0.0)
         self.lock_check.setChecked(s.character_lock)
+        self.ask_check.setChecked(s.confirm_stop or s.confirm_quit)
         self.set_picture_engine(s.image_engine)
 
     def apply(self) -> None:
@@ -507,6 +511,7 @@ class SettingsDialog(QDialog):
         s.concurrency = self.concurrency_spin.value()
         s.budget_usd = self.budget_spin.value() or None
         s.character_lock = self.lock_check.isChecked()
+        s.confirm_stop = s.confirm_quit = self.ask_check.isChecked()
         self.context.save_settings()
         key = self.key_edit.text().strip()
         if key:

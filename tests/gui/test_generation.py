@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studio.core.book import GenerationSettings, ImageStatus, PlanStatus
 from studio.core.events import RunFinished
@@ -117,11 +117,30 @@ async def test_cancel_stops_at_once_and_keeps_what_is_done(
             assert window.cancel_action.shortcut().toString() == "Esc"
             window.activateWindow()
             await wait_until(window.isActiveWindow, 2, "the window to become active")
-            started = asyncio.get_running_loop().time()
             await press(window, Qt.Key.Key_Escape)
+            box = await wait_for_dialog(QMessageBox)
+            assert (
+                box.text()
+                == f"Stop generating \u201c{window.generation_view.store.book.display_title}\u201d?"
+            )  # type: ignore[union-attr]
+            assert "done so far are kept" in box.informativeText()
+            assert box.defaultButton().text() == "Keep going"
+            await press(box, Qt.Key.Key_Escape)  # Esc in the question keeps going
+            await wait_until(lambda: not box.isVisible(), 2)
+            await asyncio.sleep(0.2)
+            assert window.generation_view.is_running, "keep going kept it running"
+            window.activateWindow()
+            await wait_until(window.isActiveWindow, 2, "the window to become active again")
+            await press(window, Qt.Key.Key_Escape)
+            box = await wait_for_dialog(QMessageBox)
+            box.checkBox().setChecked(True)
+            stop = next(b for b in box.buttons() if b.text() == "Stop generating")
+            started = asyncio.get_running_loop().time()
+            await click(stop)
             result = await asyncio.wait_for(run, 3)
             assert asyncio.get_running_loop().time() - started < 1.5
             assert result is None
+            assert window.context.settings.confirm_stop is False, "don't ask again is kept"
             assert not window.generation_view.is_running
             assert "Cancelled" in window.generation_view.status_label.text()
             store = window.generation_view.store
@@ -130,6 +149,55 @@ async def test_cancel_stops_at_once_and_keeps_what_is_done(
             assert book.plan_status is PlanStatus.DONE and len(book.pages) == 6
             assert all(p.image.status is not ImageStatus.RUNNING for p in book.pages)
             assert window.generation_view.resume_button.isVisible()
+
+
+async def test_quitting_while_generating_asks_first(
+    make_context: Callable[..., AppContext],
+) -> None:
+    async with FakeOpenAI(pages=4, image_latency=30) as server:
+        async with shown(MainWindow(make_context(api_key=KEY, base_url=server.base_url))) as window:
+            closed: list[bool] = []
+            window.closed.connect(lambda: closed.append(True))
+            window.ops.run(window.generate_new(openai_settings(server, 4)))
+            model = window.generation_view.model
+            await wait_until(lambda: any(c.state is CardState.DRAWING for c in model.cards), 10)
+            window.activateWindow()
+            await wait_until(window.isActiveWindow, 2, "the window to become active")
+            await press(window, Qt.Key.Key_Q)  # no shortcut: nothing happens
+            assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+            window.quit_action.trigger()  # Ctrl+Q
+            box = await wait_for_dialog(QMessageBox)
+            assert box.windowTitle() == "Quit while generating?"
+            assert "is still being generated" in box.text()
+            keep = next(b for b in box.buttons() if b.text() == "Keep generating")
+            await click(keep)
+            await asyncio.sleep(0.2)
+            assert window.isVisible() and window.generation_view.is_running and not closed
+            window.quit_action.trigger()
+            box = await wait_for_dialog(QMessageBox)
+            await click(next(b for b in box.buttons() if b.text() == "Quit"))
+            await wait_until(lambda: bool(closed), 2, "the window to close")
+            assert window.context.settings.confirm_quit is True, "asked again next time"
+
+
+async def test_a_close_by_the_program_does_not_ask(
+    make_context: Callable[..., AppContext],
+) -> None:
+    async with FakeOpenAI(pages=4, image_latency=30) as server:
+        async with shown(MainWindow(make_context(api_key=KEY, base_url=server.base_url))) as window:
+            closed: list[bool] = []
+            window.closed.connect(lambda: closed.append(True))
+            window.ops.run(window.generate_new(openai_settings(server, 4)))
+            model = window.generation_view.model
+            await wait_until(lambda: any(c.state is CardState.DRAWING for c in model.cards), 10)
+            await asyncio.sleep(0.5)
+            window.close()  # a signal or the session ending, not a person
+            assert closed
+            assert not [
+                w
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, QMessageBox) and w.isVisible()
+            ]
 
 
 @pytest.mark.parametrize("pages", [40])

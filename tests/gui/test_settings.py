@@ -269,3 +269,19 @@ async def test_connection_with_the_painter_asks_no_picture_server(
             assert len(story.requests_to("models")) == 1
             dialog.reject()
             await wait_until(lambda: not dialog.isVisible(), 5)
+
+
+async def test_asking_before_stopping_can_be_turned_back_on(
+    make_context: Callable[..., AppContext],
+) -> None:
+    context = make_context(persist=True, confirm_stop=False, confirm_quit=False)
+    async with shown(MainWindow(context)) as window:
+        window.settings_action.trigger()
+        dialog: SettingsDialog = await wait_for_dialog(SettingsDialog)
+        assert not dialog.ask_check.isChecked(), "don't ask again was chosen"
+        await click(dialog.ask_check)
+        save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
+        await click(save)
+        await wait_until(lambda: not dialog.isVisible(), 5)
+    saved = load_settings(settings_file())
+    assert saved.confirm_stop and saved.confirm_quit
