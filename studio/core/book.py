@@ -16,6 +16,7 @@ from uuid import uuid4
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from studio.core.language import detect, normalise
+from studio.core.understanding import Understanding
 
 SCHEMA_VERSION = 1
 MIN_PAGES = 2
@@ -190,6 +191,10 @@ class GenerationSettings(BaseModel):
     language: str | None = None
     """The book's language, a BCP 47 tag; None (books made before it was kept) means
     the language its premise is written in."""
+
+    understanding: Understanding | None = None
+    """What the offline engine took from the premise, as the author corrected it; None
+    lets the engine read the premise itself."""
 
     @field_validator("language")
     @classmethod

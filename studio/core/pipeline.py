@@ -368,6 +368,7 @@ class Pipeline:
             audience_age=book.settings.audience_age,
             art_style=book.settings.art_style,
             language=book.language,
+            understanding=book.settings.understanding,
         )
         ticker = self._spawn(self._tick_waiting())
         try:

@@ -11,7 +11,8 @@ from studio.core.offline.instructions import Instruction, read_instruction
 from studio.core.offline.language import language_notice, writes_language
 from studio.core.offline.painter import paint_scene, paint_with_preview
 from studio.core.offline.story import compose_plan, rewrite_page
-from studio.core.offline.understand import Companion, Understanding, understand
+from studio.core.offline.understand import understand
+from studio.core.understanding import Companion, Understanding
 
 __all__ = [
     "Companion",

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from studio.core.understanding import NounKind, PlanName, TimeKey
 from studio.resources import asset_path
 
 # --- What the code knows ---------------------------------------------------------------
@@ -70,14 +71,6 @@ Backdrop = Literal[
 """The landscapes the painter can paint behind a scene."""
 GoalForm = Literal["object", "of_object", "to_object", "wish", "flag"]
 """How the words after a goal's trigger are read (see premise.toml)."""
-
-PlanName = Literal[
-    "insect", "bird", "fish", "mammal", "reptile", "person", "vehicle", "object", "creature"
-]
-"""The body plans of vocabulary.toml: what any character or thing is drawn from."""
-NounKind = Literal["person", "animal", "creature", "thing"]
-"""What a character is, as the story may speak of it."""
-TimeKey = Literal["dawn", "morning", "midday", "afternoon", "golden", "sunset", "dusk", "night"]
 
 STORY_TIMES = ("dawn", "morning", "midday", "afternoon", "golden", "sunset", "dusk", "night")
 STORY_BEATS = ("intro", "meet", "meet_known", "third", "setback", "growing", "fill")

@@ -13,12 +13,11 @@ import re
 from studio.core.offline.data import World, offline_data
 from studio.core.offline.premise import Goal, Mention, Premise
 from studio.core.offline.understand import (
-    Companion,
-    Understanding,
     english_noun,
     singular,
     world_of_setting,
 )
+from studio.core.understanding import Companion, Understanding
 
 
 def hero_noun(understanding: Understanding, language: str = "en") -> str:

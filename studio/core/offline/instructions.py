@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from studio.core.offline.data import TimeKey, offline_data
+from studio.core.offline.data import offline_data
 from studio.core.offline.lexicon import find_species
+from studio.core.understanding import TimeKey
 
 _FILLER = frozenset(
     {

@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 
-from studio.core.offline.data import Kind, Noun, OfflineData, Plan, PlanName, World, offline_data
+from studio.core.offline.data import Kind, Noun, OfflineData, Plan, World, offline_data
+from studio.core.understanding import PlanName
 
 RGB = tuple[int, int, int]
 

@@ -22,7 +22,8 @@ from studio.core.offline.instructions import read_instruction
 from studio.core.offline.language import primary_language, writes_language
 from studio.core.offline.lexicon import colours_in, kinds
 from studio.core.offline.premise import Goal, Mention, Premise, read_premise, themes
-from studio.core.offline.understand import Understanding, understand
+from studio.core.offline.understand import understand
+from studio.core.understanding import Understanding
 
 _DAY = ("morning", "midday", "afternoon", "golden", "sunset")
 

@@ -20,49 +20,14 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from studio.core.offline.data import NounKind, OfflineData, PlanName, TimeKey, offline_data
+from studio.core.offline.data import OfflineData, offline_data
 from studio.core.offline.lexicon import kinds, plan_of
 from studio.core.offline.premise import read_premise, setting_with_score
+from studio.core.understanding import Companion, NounKind, PlanName, TimeKey, Understanding
 
 _STRONG_SETTING = 1.0
 """How strongly a premise's words must point at a world to outweigh its hero's home:
 a dragon flying to the moon is in space, a moth who loves the moon in its meadow."""
-
-
-class Companion(BaseModel):
-    """Someone who is with the main character in the premise ("a lost whale")."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    noun: str = Field(description="The companion's noun as the premise says it: 'whale'.")
-    body_plan: PlanName = "creature"
-    name: str | None = None
-    phrase: str = Field("", description="The premise's words for it: 'a lost whale'.")
-
-
-class Understanding(BaseModel):
-    """What the offline engine took from a premise; every field may be corrected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    language: str = Field("en", description="The language the premise's words are in (BCP 47).")
-    noun: str = Field(
-        "",
-        description="The main character as the author wrote it ('moth', 'lighthouse keeper', "
-        "'niña'); empty when the premise names no one and the engine may choose.",
-    )
-    kind: NounKind = "animal"
-    body_plan: PlanName = "creature"
-    name: str | None = None
-    pronoun: str | None = Field(None, pattern="^(he|she)$")
-    traits: tuple[str, ...] = Field((), description="Words describing it: 'brave', 'little'.")
-    key_object: str | None = Field(None, description="'her grandmother's drum'")
-    companion: Companion | None = None
-    setting: str | None = Field(None, description="The place as the premise says it: 'lighthouse'.")
-    world: str | None = Field(None, description="The world (worlds.toml) it happens in: 'sea'.")
-    time_of_day: TimeKey | None = None
 
 
 def understand(premise: str, language: str = "en") -> Understanding:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from studio.core.book import Character, PagePlan, StoryOutline, StyleGuide, UsageRecord
+from studio.core.understanding import Understanding
 
 
 class ProviderError(Exception):
@@ -65,6 +66,8 @@ class PlanRequest:
     art_style: str = ""
     language: str = "en"
     """BCP 47: the language the title and the pages are written in."""
+    understanding: Understanding | None = None
+    """The offline engine's reading of the premise, as the author corrected it."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from studio.core.offline.language import language_notice, writes_language
 from studio.core.offline.lexicon import find_species
 from studio.core.offline.painter import paint_with_preview
 from studio.core.offline.story import compose_plan, rewrite_page
-from studio.core.offline.understand import Understanding
 from studio.core.providers.base import (
     ImageRequest,
     ImageResult,
@@ -30,6 +29,7 @@ from studio.core.providers.base import (
     PlanRequest,
     RewrittenPage,
 )
+from studio.core.understanding import Understanding
 
 
 def _tokens(text: str) -> int:
