@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+from typing import get_args
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -12,6 +13,8 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
+    QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -34,7 +37,10 @@ from studio.core.config import (
     strip_credentials,
 )
 from studio.core.language import NAMES, detect, name
+from studio.core.offline import language_notice, understand
+from studio.core.offline.lexicon import plan_of
 from studio.core.pricing import estimate_book_cost
+from studio.core.understanding import NounKind, TimeKey, Understanding
 from studio.gui.async_dialog import dialog_result
 from studio.gui.context import AppContext
 from studio.gui.icons import icon
@@ -49,6 +55,7 @@ ART_STYLES: dict[str, str] = {
     "Classic storybook": "classic mid-century storybook illustration, limited palette",
 }
 CUSTOM_STYLE = "Custom…"
+TIME_NAMES = {"golden": "Golden hour", "midday": "Midday"}
 AGES = ["0-3", "4-7", "6-9", "8-12"]
 TEXT_MODELS = ["gpt-4.1-mini", "gpt-4.1", "gpt-4o-mini", "gpt-5-mini", "llama3.2", "qwen2.5"]
 IMAGE_MODELS = ["gpt-image-1", "gpt-image-1-mini", "dall-e-3", "dall-e-2"]
@@ -144,6 +151,7 @@ class NewBookDialog(QDialog):
         self.endpoint_label.setWordWrap(True)
         form.addRow("", self.endpoint_label)
         layout.addLayout(form)
+        layout.addWidget(self._understood_group())
         layout.addWidget(self._estimate_frame())
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.generate_button = self.buttons.addButton(
@@ -166,6 +174,10 @@ class NewBookDialog(QDialog):
             self.language_combo.currentIndexChanged,
         ):
             signal.connect(self.refresh)
+        for edit in self._understood_edits.values():
+            edit.textEdited.connect(lambda _text, e=edit: self._corrected.add(e))
+        for combo in (self.kind_combo, self.time_combo):
+            combo.activated.connect(lambda _index, c=combo: self._corrected.add(c))
         self.refresh()
 
     def _style_row(self, current: str) -> QWidget:
@@ -186,6 +198,79 @@ class NewBookDialog(QDialog):
         box.addWidget(self.style_combo)
         box.addWidget(self.custom_style_edit, 1)
         return row
+
+    def _understood_group(self) -> QGroupBox:
+        """What the offline engine took from the premise, filled in as the premise is
+        typed; a field the author changes keeps the author's words."""
+        group = QGroupBox("What the offline engine understood")
+        group.setToolTip("Correct anything it got wrong; the book is written from this.")
+        grid = QGridLayout(group)
+        grid.setHorizontalSpacing(SPACING)
+        grid.setVerticalSpacing(SPACING // 2)
+        self.noun_edit, self.name_edit = QLineEdit(), QLineEdit()
+        self.object_edit, self.setting_edit = QLineEdit(), QLineEdit()
+        self.noun_edit.setPlaceholderText("the engine chooses")
+        self.name_edit.setPlaceholderText("the engine chooses")
+        self.object_edit.setPlaceholderText("none")
+        self.setting_edit.setPlaceholderText("its home")
+        self.kind_combo = QComboBox()
+        for kind in get_args(NounKind):
+            self.kind_combo.addItem(kind.capitalize(), kind)
+        self.time_combo = QComboBox()
+        self.time_combo.addItem("Any time", None)
+        for time in get_args(TimeKey):
+            self.time_combo.addItem(TIME_NAMES.get(time, time.capitalize()), time)
+        self._understood_edits = {
+            "noun": self.noun_edit,
+            "name": self.name_edit,
+            "key_object": self.object_edit,
+            "setting": self.setting_edit,
+        }
+        self._corrected: set[QWidget] = set()
+        self._understood = understand("", "en")
+        rows = [
+            ("Main character", self.noun_edit, "Kind", self.kind_combo),
+            ("Name", self.name_edit, "Time", self.time_combo),
+            ("Holds dear", self.object_edit, "Setting", self.setting_edit),
+        ]
+        for row, (left, left_widget, right, right_widget) in enumerate(rows):
+            grid.addWidget(QLabel(left), row, 0, Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(left_widget, row, 1)
+            grid.addWidget(QLabel(right), row, 2, Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(right_widget, row, 3)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(3, 2)
+        self.understood_group = group
+        return group
+
+    def _show_understood(self) -> None:
+        """Fill the fields the author has not corrected from the premise, as typed."""
+        self._understood = read = understand(self.premise(), self.language())
+        for field, edit in self._understood_edits.items():
+            if edit not in self._corrected:
+                edit.setText(str(getattr(read, field) or ""))
+        if self.kind_combo not in self._corrected:
+            self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(read.kind)))
+        if self.time_combo not in self._corrected:
+            self.time_combo.setCurrentIndex(max(0, self.time_combo.findData(read.time_of_day)))
+
+    def understanding(self) -> Understanding:
+        """The premise as the offline engine read it, with the author's corrections."""
+        read = self._understood
+        noun = self.noun_edit.text().strip()
+        changes: dict[str, object] = {
+            "noun": noun,
+            "name": self.name_edit.text().strip() or None,
+            "key_object": self.object_edit.text().strip() or None,
+            "setting": self.setting_edit.text().strip() or None,
+            "kind": self.kind_combo.currentData(),
+            "time_of_day": self.time_combo.currentData(),
+        }
+        if noun and noun != read.noun:
+            changes["body_plan"] = plan_of(noun.lower())
+        if changes["setting"] != read.setting:
+            changes["world"] = None  # the engine finds the world of the new setting
+        return Understanding.model_validate({**read.model_dump(), **changes})
 
     def _estimate_frame(self) -> QFrame:
         frame = QFrame()
@@ -248,10 +333,13 @@ class NewBookDialog(QDialog):
     def estimate_text(self) -> str:
         pages = self.pages_spin.value()
         if self.engine == OFFLINE:
-            return (
+            text = (
                 f"<b>Free ($0.00).</b> The offline engine writes and paints {pages} pages on "
                 "this computer. Connect a provider in Settings for model-made books."
             )
+            if notice := language_notice(self.language()):
+                text += f" <b>{html.escape(notice)}</b>"
+            return text
         s = self.context.settings
         cost = self.estimated_cost()
         if cost == 0.0 and self.painter and is_local(self.story_url()):
@@ -285,6 +373,9 @@ class NewBookDialog(QDialog):
         self.custom_style_edit.setVisible(self.style_combo.currentText() == CUSTOM_STYLE)
         told = detect(self.premise())
         self.language_combo.setItemText(0, f"As the premise: {name(told)} ({told})")
+        self.understood_group.setVisible(self.engine == OFFLINE)
+        if self.engine == OFFLINE:
+            self._show_understood()
         where = self.context.settings.base_url or "api.openai.com (or OPENAI_BASE_URL)"
         pictures = " Pictures: the offline painter, on this computer." if self.painter else ""
         self.endpoint_label.setText(
@@ -324,6 +415,7 @@ class NewBookDialog(QDialog):
             character_lock=s.character_lock,
             budget_usd=s.budget_usd,
             language=self.language(),
+            understanding=self.understanding() if self.engine == OFFLINE else None,
         )
 
     def remember(self) -> None:

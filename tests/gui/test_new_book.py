@@ -113,3 +113,40 @@ async def test_the_language_follows_the_premise_until_one_is_chosen(
         assert dialog.generation_settings().language == "fr"
     finally:
         dialog.deleteLater()
+
+
+async def test_the_form_shows_what_the_offline_engine_understood_and_keeps_corrections(
+    make_context: Callable[..., AppContext],
+) -> None:
+    dialog = NewBookDialog(make_context(engine="offline"))
+    dialog.show()
+    try:
+        assert dialog.understood_group.isVisible()
+        dialog.premise_edit.setPlainText("A brave girl named Amara and her grandmother's drum")
+        assert dialog.noun_edit.text() == "girl"
+        assert dialog.name_edit.text() == "Amara"
+        assert dialog.object_edit.text() == "her grandmother's drum"
+        assert dialog.kind_combo.currentData() == "person"
+        dialog.name_edit.clear()
+        dialog.name_edit.textEdited.emit("Zuri")
+        dialog.name_edit.setText("Zuri")
+        dialog.premise_edit.setPlainText("A brave girl named Amara and her grandmother's old drum")
+        assert dialog.name_edit.text() == "Zuri", "a corrected field keeps the author's words"
+        assert dialog.object_edit.text() == "her grandmother's old drum", "the rest follows"
+        made = dialog.generation_settings()
+        assert made.understanding is not None
+        assert (made.understanding.noun, made.understanding.name) == ("girl", "Zuri")
+        assert made.understanding.key_object == "her grandmother's old drum"
+
+        dialog.premise_edit.setPlainText("A moth who loves the moon")
+        assert dialog.time_combo.currentData() == "night"
+        assert "Japanese" not in dialog.estimate_label.text()
+        dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("ja"))
+        assert "writes English and Spanish only" in dialog.estimate_label.text()
+
+        dialog.engine_combo.setCurrentIndex(dialog.engine_combo.findData("openai"))
+        assert not dialog.understood_group.isVisible(), "a model reads the premise itself"
+        assert dialog.generation_settings().understanding is None
+    finally:
+        dialog.close()
+        dialog.deleteLater()
