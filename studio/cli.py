@@ -43,6 +43,7 @@ from studio.core.library import (
     read_picture_file,
 )
 from studio.core.logs import install_log_file
+from studio.core.offline import language_notice
 from studio.core.pipeline import Pipeline, PipelineConfig
 from studio.core.providers.base import ProviderError
 from studio.core.redact import install_redaction, install_terminal_text
@@ -436,6 +437,8 @@ def _generate(args: argparse.Namespace, library: Library) -> int:
         plan_mode=args.plan_mode or "auto",
         language=args.language or detect(args.premise),
     )
+    if config.offline and (notice := language_notice(settings.language or "en")):
+        print(f"studio: {notice}", file=sys.stderr)
     bundle = library.create(Book(settings=settings), name=args.premise)
     with _generating(bundle) as lock:
         return _run_book(bundle, config, pipeline_config(settings), lock)

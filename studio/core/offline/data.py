@@ -731,6 +731,13 @@ class SpanishFile(_Model):
 # --- Loading -----------------------------------------------------------------------------
 
 
+class GlossaryFile(_Model):
+    """Words of languages the engine does not write, in English, by language (BCP 47
+    primary subtag); each value is "role:words" (see glossary.toml)."""
+
+    languages: dict[str, dict[str, Annotated[str, Field(pattern=r"^[anvpt]:\S.*$")]]]
+
+
 @dataclass(frozen=True, eq=False)
 class OfflineData:
     """Every data file of the offline engine, validated. Compared and hashed by identity,
@@ -748,6 +755,7 @@ class OfflineData:
     painter: PainterFile
     vocabulary: VocabularyFile
     es: SpanishFile
+    glossary: GlossaryFile
 
 
 FILES: dict[str, type[_Model]] = {
@@ -762,6 +770,7 @@ FILES: dict[str, type[_Model]] = {
     "painter": PainterFile,
     "vocabulary": VocabularyFile,
     "es": SpanishFile,
+    "glossary": GlossaryFile,
 }
 
 

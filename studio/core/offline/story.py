@@ -18,6 +18,7 @@ from studio.core.book import MAX_PAGES, MIN_PAGES, Character, PagePlan, StoryPla
 from studio.core.offline import grounding
 from studio.core.offline.cast import Person, articles, make_person
 from studio.core.offline.data import Episode, GoalText, OfflineData, World, offline_data
+from studio.core.offline.gloss import english_premise
 from studio.core.offline.instructions import read_instruction
 from studio.core.offline.language import primary_language, writes_language
 from studio.core.offline.lexicon import colours_in, kinds
@@ -84,6 +85,7 @@ def compose_plan(
 
     `understanding` is what the author confirmed or corrected of `understand(premise)`;
     without one, the premise is read afresh."""
+    premise = english_premise(premise, language)
     outline = build_outline(premise, pages, audience_age, art_style, understanding)
     if writes_language(language) and primary_language(language) == "es":
         from studio.core.offline.spanish import spanish_plan

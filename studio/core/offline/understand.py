@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from studio.core.offline.data import OfflineData, offline_data
+from studio.core.offline.gloss import english_premise
 from studio.core.offline.lexicon import kinds, plan_of
 from studio.core.offline.premise import read_premise, setting_with_score
 from studio.core.understanding import Companion, NounKind, PlanName, TimeKey, Understanding
@@ -32,7 +33,7 @@ a dragon flying to the moon is in space, a moth who loves the moon in its meadow
 
 def understand(premise: str, language: str = "en") -> Understanding:
     """Read a premise (English or Spanish words; `language` is the book's BCP 47 tag)."""
-    text = " ".join(premise.split())
+    text = " ".join(english_premise(premise, language).split())
     spanish = language.lower().startswith("es") or _looks_spanish(text)
     reader = _Reader.for_language("es" if spanish else "en")
     mentions = reader.mentions(text)
