@@ -96,6 +96,14 @@ def test_a_book_keeps_the_language_of_its_premise_or_the_one_asked_for(
     assert asked.returncode == 0, asked.stderr
     bundle = Bundle(Path(asked.stdout.strip().splitlines()[-1]))
     assert bundle.load().settings.language == "pt-BR"
+    japanese = studio("generate", "小さな竜が空を飛ぶ練習をする", "--pages", "2", env=env)
+    assert japanese.returncode == 0, japanese.stderr
+    assert "writes English and Spanish only, so this book (ja) will be written in English" in (
+        japanese.stderr
+    )
+    book = Bundle(Path(japanese.stdout.strip().splitlines()[-1])).load()
+    assert book.language == "ja" and "dragon" in book.pages[0].text
+    assert "writes English" not in told.stderr
     wrong = studio("generate", "A fox", "--language", "Portuguese please", env=env)
     assert wrong.returncode == 2
     assert "is not a language tag; use a BCP 47 tag" in wrong.stderr
