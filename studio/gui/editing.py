@@ -31,6 +31,7 @@ from studio.core.book import Book, ImageStatus, ImageVersion, Page, ReviewState,
 from studio.core.config import ConfigError
 from studio.core.events import BudgetReached, Event, Outcome, RunFinished
 from studio.core.library import BookFileError, BookStore, StorageError
+from studio.core.offline import read_instruction
 from studio.core.pipeline import Pipeline
 from studio.core.prompting import image_request
 from studio.core.providers.base import ProviderError
@@ -72,6 +73,12 @@ def _remove(items: list[Any], item: object) -> int | None:
 
 
 # --- Undoable commands -----------------------------------------------------------------
+
+PROMPT_HINT = "The prompt sent to the image model. Change it to steer the picture."
+PAINTER_PROMPT_HINT = (
+    "The offline painter paints this prompt: change the time of day, the place, the "
+    "colours or the creatures it names to steer the picture."
+)
 
 
 class SetTextCommand(QUndoCommand):
@@ -529,6 +536,10 @@ class PagePanel(QWidget):
         self.rewrite_button.setObjectName("rewrite_button")
         self.rewrite_button.clicked.connect(self._rewrite_clicked)
         self.instruction.returnPressed.connect(self.rewrite_button.click)
+        self.instruction_note = _hint("")
+        self.instruction_note.setObjectName("instruction_note")
+        self.instruction_note.hide()
+        self.instruction.textChanged.connect(self._instruction_typed)
 
         self.prompt = QPlainTextEdit()
         self.prompt.setObjectName("picture_prompt")
@@ -556,10 +567,10 @@ class PagePanel(QWidget):
         words, words_layout = card("Words")
         words_layout.addWidget(self.edit_button)
         words_layout.addLayout(words_row)
+        words_layout.addWidget(self.instruction_note)
         picture, picture_layout = card("Picture")
-        picture_layout.addWidget(
-            _hint("The prompt sent to the image model. Change it to steer the picture.")
-        )
+        self.prompt_hint = _hint(PROMPT_HINT)
+        picture_layout.addWidget(self.prompt_hint)
         picture_layout.addWidget(self.prompt)
         picture_layout.addLayout(picture_row)
         layout = QVBoxLayout(self)
@@ -580,7 +591,25 @@ class PagePanel(QWidget):
             self.status.hide()
             self.reset_prompt()
         self.title.setText(f"Page {number}" if number else "No page")
+        painter = self._offline()[1]
+        self.prompt_hint.setText(PAINTER_PROMPT_HINT if painter else PROMPT_HINT)
+        self._instruction_typed(self.instruction.text())
         self._busy_changed(number)
+
+    def _offline(self) -> tuple[bool, bool]:
+        """Whether the open book's words, and its pictures, come from the offline engine."""
+        book = self._document.book
+        if book is None:
+            return False, False
+        s = book.settings
+        words = s.engine == "offline"
+        return words, words or s.image_engine == "offline"
+
+    def _instruction_typed(self, text: str) -> None:
+        """Say at once what an offline rewrite cannot do of what is typed."""
+        notice = read_instruction(text).needs_model if text.strip() and self._offline()[0] else None
+        self.instruction_note.setText(notice or "")
+        self.instruction_note.setVisible(bool(notice))
 
     def reset_prompt(self) -> None:
         book = self._document.book

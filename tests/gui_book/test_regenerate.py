@@ -176,3 +176,24 @@ async def test_an_unexpected_failure_of_a_rewrite_reaches_the_error_dialog(
     assert [str(e) for e in reported] == ["the rewriter broke"]
     assert panel.rewrite_button.isEnabled() and panel.rewrite_button.text() == "Rewrite words"
     assert view.reader.sheets[0].text_label.text() == TEXTS[0]
+
+
+async def test_offline_the_rewrite_box_says_what_needs_a_model(
+    view: BookView, bundle: Bundle
+) -> None:
+    await view.open_book(bundle)
+    assert view.book is not None and view.book.settings.engine == "offline"
+    panel = view.page_panel
+    note = panel.instruction_note
+    panel.instruction.setText("make it rhyme")
+    assert not note.isVisibleTo(panel), "the offline engine can make a page rhyme"
+    panel.instruction.setText("write it as a sonnet in French")
+    assert note.isVisibleTo(panel)
+    assert note.text().startswith("The offline engine cannot do “write it as a sonnet in French”")
+    assert note.text().endswith("This needs a model (Settings > Provider).")
+    assert "offline painter paints this prompt" in panel.prompt_hint.text()
+
+    panel.instruction.setText("at night")
+    assert not note.isVisibleTo(panel)
+    page = await panel.rewrite()
+    assert page is not None and "night" in page.text.lower(), "the author's words are used"
