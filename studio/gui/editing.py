@@ -31,7 +31,7 @@ from studio.core.book import Book, ImageStatus, ImageVersion, Page, ReviewState,
 from studio.core.config import ConfigError
 from studio.core.events import BudgetReached, Event, Outcome, RunFinished
 from studio.core.library import BookFileError, BookStore, StorageError
-from studio.core.offline import read_instruction
+from studio.core.offline import read_instruction, rewrite_notice
 from studio.core.pipeline import Pipeline
 from studio.core.prompting import image_request
 from studio.core.providers.base import ProviderError
@@ -607,7 +607,12 @@ class PagePanel(QWidget):
 
     def _instruction_typed(self, text: str) -> None:
         """Say at once what an offline rewrite cannot do of what is typed."""
-        notice = read_instruction(text).needs_model if text.strip() and self._offline()[0] else None
+        book = self._document.book
+        notice = None
+        if book is not None and self._offline()[0]:
+            notice = rewrite_notice(book.language) or (
+                read_instruction(text).needs_model if text.strip() else None
+            )
         self.instruction_note.setText(notice or "")
         self.instruction_note.setVisible(bool(notice))
 

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from studio.core.book import Book
 from studio.core.library import Bundle, Library
 from studio.core.pipeline import Pipeline
 from studio.core.prompting import image_request
@@ -197,3 +198,23 @@ async def test_offline_the_rewrite_box_says_what_needs_a_model(
     assert not note.isVisibleTo(panel)
     page = await panel.rewrite()
     assert page is not None and "night" in page.text.lower(), "the author's words are used"
+
+
+async def test_offline_a_spanish_page_is_not_rewritten_in_english(
+    view: BookView, bundle: Bundle
+) -> None:
+    def spanish(book: Book) -> Book:
+        book.settings.language = "es"
+        return book
+
+    bundle.update(spanish)
+    await view.open_book(bundle)
+    panel = view.page_panel
+    before = bundle.load().pages[0].text
+    assert panel.instruction_note.isVisibleTo(panel)
+    assert "rewrites pages in English only" in panel.instruction_note.text()
+    assert await panel.rewrite() is None
+    assert view.notice.isVisibleTo(view)
+    assert "rewriting a page of this Spanish book needs a model" in view.notice.text()
+    await view.flush()
+    assert bundle.load().pages[0].text == before, "the Spanish words are kept"

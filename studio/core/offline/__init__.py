@@ -8,7 +8,7 @@ what of a rewrite instruction the engine can do and what needs a model.
 """
 
 from studio.core.offline.instructions import Instruction, read_instruction
-from studio.core.offline.language import language_notice, writes_language
+from studio.core.offline.language import language_notice, rewrite_notice, writes_language
 from studio.core.offline.painter import paint_scene, paint_with_preview
 from studio.core.offline.story import compose_plan, rewrite_page
 from studio.core.offline.understand import understand
@@ -23,6 +23,7 @@ __all__ = [
     "paint_scene",
     "paint_with_preview",
     "read_instruction",
+    "rewrite_notice",
     "rewrite_page",
     "understand",
     "writes_language",

@@ -6,7 +6,7 @@ before it happens and `language_notice` gives the sentence to show.
 
 from __future__ import annotations
 
-from studio.core.language import primary
+from studio.core.language import name, primary
 
 WRITTEN = ("en", "es")
 """Primary language subtags the offline engine writes books in."""
@@ -20,6 +20,17 @@ def primary_language(tag: str) -> str:
 def writes_language(tag: str) -> bool:
     """Whether the offline engine writes a book in `tag` (else it writes English)."""
     return primary_language(tag) in WRITTEN
+
+
+def rewrite_notice(tag: str) -> str | None:
+    """What to tell the author when the offline engine cannot rewrite a page of a book
+    in `tag` (its rewrites are English templates), or None."""
+    if primary_language(tag) == "en":
+        return None
+    return (
+        f"The offline engine rewrites pages in English only; rewriting a page of this "
+        f"{name(tag)} book needs a model (Settings > Provider)."
+    )
 
 
 def language_notice(tag: str) -> str | None:

@@ -15,7 +15,7 @@ from functools import partial
 
 from studio.core.book import Character, PagePlan, StoryOutline, StoryPlan, UsageRecord
 from studio.core.offline.instructions import read_instruction
-from studio.core.offline.language import language_notice, writes_language
+from studio.core.offline.language import language_notice, rewrite_notice, writes_language
 from studio.core.offline.lexicon import find_species
 from studio.core.offline.painter import paint_with_preview
 from studio.core.offline.story import compose_plan, rewrite_page
@@ -27,6 +27,7 @@ from studio.core.providers.base import (
     PartialCallback,
     PlanDone,
     PlanRequest,
+    ProviderError,
     RewrittenPage,
 )
 from studio.core.understanding import Understanding
@@ -93,7 +94,10 @@ class OfflineTextProvider:
         return text, PlanDone(self._usage(request, text, started))
 
     async def rewrite_page(self, request: PageRewriteRequest) -> RewrittenPage:
-        """A different version of one page, consistent with its neighbours."""
+        """A different version of one page, consistent with its neighbours (English
+        books only: ProviderError for the others, saying that they need a model)."""
+        if notice := rewrite_notice(request.language):
+            raise ProviderError(notice)
         started = time.perf_counter()
         page = rewrite_page(
             request.premise,
