@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,3 +36,23 @@ def read_only_folder(path: Path) -> Iterator[Path]:
         yield path
     finally:
         subprocess.run(["umount", str(path)], check=True)
+
+
+def require_tools(*names: str) -> None:
+    """Skip (or fail in CI) unless every command in `names` is on PATH."""
+    missing = [name for name in names if shutil.which(name) is None]
+    if missing:
+        missing_tool(f"{', '.join(missing)} not installed (see the apt-get line in .ci/run)")
+
+
+def require_tesseract_languages(*codes: str) -> None:
+    """Skip (or fail in CI) unless tesseract has the trained data for `codes` ("jpn", "ara")."""
+    require_tools("tesseract")
+    run = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False)
+    have = set(run.stdout.split())
+    missing = [code for code in codes if code not in have]
+    if missing:
+        missing_tool(
+            f"tesseract has no data for {', '.join(missing)} "
+            f"(apt-get install {' '.join('tesseract-ocr-' + c.replace('_', '-') for c in missing)})"
+        )

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from studio.core import imaging
 from studio.core.book import Book, Page
+from studio.core.language import is_right_to_left
 from studio.core.review import review_summary
 from studio.export.common import (
     APP_LINE,
@@ -31,7 +32,6 @@ from studio.export.common import (
 )
 from studio.export.output import SEAL_PLACEHOLDER
 
-LANG = "en"
 MEDIA_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
 
 CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
@@ -87,6 +87,7 @@ def write_epub(job: Job, target: Path, include_notes: bool) -> None:
                 Item("notes", "notes.xhtml", "", in_spine=True),
                 "Review notes",
                 _notes(job.book),
+                job.book,
             )
         _finish(zf, job.book, items)
     job.step(total, total, "Done")
@@ -106,7 +107,7 @@ def _finish(zf: zipfile.ZipFile, book: Book, items: list[Item]) -> None:
     _put(zf, "OEBPS/style.css", STYLE)
     items.append(Item("css", "style.css", "text/css"))
     nav = Item("nav", "nav.xhtml", "application/xhtml+xml", "nav")
-    _put(zf, "OEBPS/nav.xhtml", _xhtml(book.display_title, _nav_body(book, items), nav=True))
+    _put(zf, "OEBPS/nav.xhtml", _xhtml(book, book.display_title, _nav_body(book, items), nav=True))
     items.append(nav)
     _put(zf, "OEBPS/content.opf", _package(book, items))
 
@@ -114,22 +115,32 @@ def _finish(zf: zipfile.ZipFile, book: Book, items: list[Item]) -> None:
 # --- Content documents ---------------------------------------------------------------
 
 
-def _add_xhtml(zf: zipfile.ZipFile, items: list[Item], item: Item, title: str, body: str) -> None:
-    _put(zf, f"OEBPS/{item.href}", _xhtml(title, body))
+def _add_xhtml(
+    zf: zipfile.ZipFile, items: list[Item], item: Item, title: str, body: str, book: Book
+) -> None:
+    _put(zf, f"OEBPS/{item.href}", _xhtml(book, title, body))
     items.append(Item(item.id, item.href, "application/xhtml+xml", item.properties, True))
 
 
-def _xhtml(title: str, body: str, nav: bool = False) -> str:
+def _language(book: Book) -> str:
+    """The language attributes: `xml:lang="ar" lang="ar" dir="rtl"`."""
+    lang = quoteattr(book.language)
+    direction = ' dir="rtl"' if is_right_to_left(book.language) else ""
+    return f"xml:lang={lang} lang={lang}{direction}"
+
+
+def _xhtml(book: Book, title: str, body: str, nav: bool = False) -> str:
     ns = ' xmlns:epub="http://www.idpf.org/2007/ops"' if nav else ""
+    body_dir = ' dir="rtl"' if is_right_to_left(book.language) else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE html>
-<html xmlns="http://www.w3.org/1999/xhtml"{ns} xml:lang="{LANG}" lang="{LANG}">
+<html xmlns="http://www.w3.org/1999/xhtml"{ns} {_language(book)}>
 <head>
 <meta charset="UTF-8"/>
 <title>{escape(clean_text(title) or "Untitled")}</title>
 <link rel="stylesheet" type="text/css" href="style.css"/>
 </head>
-<body>
+<body{body_dir}>
 {body}
 </body>
 </html>
@@ -146,7 +157,7 @@ def _cover(zf: zipfile.ZipFile, job: Job, items: list[Item]) -> None:
         figure = f'<div class="picture"><img src="{href}" alt={alt}/></div>'
     title = escape(clean_text(job.book.display_title))
     body = f'{figure}\n<h1 class="title">{title}</h1>\n<p class="byline">{escape(APP_LINE)}</p>'
-    _add_xhtml(zf, items, Item("cover", "cover.xhtml", ""), job.book.display_title, body)
+    _add_xhtml(zf, items, Item("cover", "cover.xhtml", ""), job.book.display_title, body, job.book)
 
 
 def _page(zf: zipfile.ZipFile, job: Job, page: Page, items: list[Item]) -> None:
@@ -163,7 +174,7 @@ def _page(zf: zipfile.ZipFile, job: Job, page: Page, items: list[Item]) -> None:
         f'<section id="page-{page.number}">\n{figure}\n<div class="text">{text}</div>\n</section>'
     )
     item = Item(f"page-{page.number:03d}", f"page-{page.number:03d}.xhtml", "")
-    _add_xhtml(zf, items, item, f"Page {page.number}", body)
+    _add_xhtml(zf, items, item, f"Page {page.number}", body, job.book)
 
 
 def _lines(paragraph: str) -> str:
@@ -235,6 +246,7 @@ def _identifier(book: Book) -> str:
 
 def _package(book: Book, items: list[Item]) -> str:
     manifest = "\n".join(_manifest_line(i) for i in items)
+    progression = ' page-progression-direction="rtl"' if is_right_to_left(book.language) else ""
     spine = "\n".join(f'    <itemref idref="{i.id}"/>' for i in items if i.in_spine)
     modified = book.updated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     cover_meta = (
@@ -243,11 +255,11 @@ def _package(book: Book, items: list[Item]) -> str:
         else ""
     )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
-<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="book-id" xml:lang="{LANG}">
+<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="book-id" xml:lang={quoteattr(book.language)}>
   <metadata xmlns:dc="http://purl.org/dc/elements/1.1/">
     <dc:identifier id="book-id">{escape(_identifier(book))}</dc:identifier>
     <dc:title>{escape(clean_text(book.display_title) or "Untitled")}</dc:title>
-    <dc:language>{LANG}</dc:language>
+    <dc:language>{escape(book.language)}</dc:language>
     <dc:creator>Story Studio</dc:creator>
     <dc:date>{book.created_at.astimezone(UTC).strftime("%Y-%m-%d")}</dc:date>
     <meta property="dcterms:modified">{modified}</meta>{cover_meta}
@@ -255,7 +267,7 @@ def _package(book: Book, items: list[Item]) -> str:
   <manifest>
 {manifest}
   </manifest>
-  <spine>
+  <spine{progression}>
 {spine}
   </spine>
 </package>

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from studio.core.book import Page
+from studio.core.language import is_right_to_left
 from studio.core.review import review_summary
 from studio.export.common import (
     APP_LINE,
@@ -87,8 +88,10 @@ def _copy_fonts(folder: Path) -> None:
 def _document(job: Job, parts: list[str]) -> str:
     title = html.escape(clean_text(job.book.display_title))
     body = "\n".join(p for p in parts if p)
+    lang = html.escape(job.book.language)
+    direction = ' dir="rtl"' if is_right_to_left(job.book.language) else ""
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}"{direction}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor
-from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch, mm
 from reportlab.lib.utils import ImageReader
@@ -41,7 +40,10 @@ from studio.export.common import (
     paragraphs,
     review_label,
 )
+from studio.export.fonts import FontChain, uncovered
 from studio.export.output import SEAL_PLACEHOLDER
+from studio.export.pdftext import draw_line, pdf_chain
+from studio.export.typeset import Line, Style, set_paragraphs
 from studio.resources import font_path
 
 PRINT_DPI = 300
@@ -89,6 +91,38 @@ class Rect:
     h: float
 
 
+@dataclass(frozen=True)
+class Fonts:
+    """The book's faces for body text and titles, in the form the PDF embeds."""
+
+    body: FontChain
+    bold: FontChain
+    language: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """Set lines at one size."""
+
+    lines: list[Line]
+    size: float
+    leading: float
+
+    @property
+    def height(self) -> float:
+        return len(self.lines) * self.leading
+
+
+def _book_fonts(job: Job, include_notes: bool) -> Fonts:
+    book = job.book
+    texts = [book.display_title, *(p.text for p in book.pages)]
+    if include_notes:
+        texts += [p.review.notes for p in book.pages]
+    return Fonts(
+        pdf_chain(book.language, texts), pdf_chain(book.language, texts, bold=True), book.language
+    )
+
+
 @cache
 def _fonts() -> None:
     """Register the shipped DejaVu faces once; reportlab embeds the subsets it uses."""
@@ -115,15 +149,18 @@ def write_pdf(job: Job, target: Path, preset_name: str, include_notes: bool) -> 
             f"Unknown PDF preset {preset_name!r}; choose one of {', '.join(PRESETS)}."
         )
     _fonts()
+    for warning in uncovered(job.book):
+        job.warn(warning)
+    fonts = _book_fonts(job, include_notes)
     canvas = _canvas(job, target, preset)
     total = len(job.book.pages) + 1
     job.step(0, total, "Cover")
-    _cover(canvas, job, preset)
+    _cover(canvas, job, preset, fonts)
     for i, page in enumerate(job.book.pages, start=1):
         job.step(i, total, f"Page {page.number}")
-        _page(canvas, job, preset, page)
+        _page(canvas, job, preset, page, fonts)
     if include_notes:
-        _notes(canvas, job, preset)
+        _notes(canvas, job, preset, fonts)
     job.step(total, total, "Saving")
     canvas.save()
 
@@ -133,7 +170,7 @@ def _canvas(job: Job, target: Path, preset: Preset) -> Canvas:
         str(target),
         pagesize=preset.media,
         pageCompression=1,
-        lang="en",
+        lang=job.book.language,
         # Otherwise the page preamble names Helvetica, an unembedded font. (The
         # stubs type this argument as a float by mistake.)
         initialFontName="StorySerif",  # type: ignore[arg-type]
@@ -176,7 +213,7 @@ def _start_page(canvas: Canvas, preset: Preset) -> None:
     canvas.rect(0, 0, *preset.media, stroke=0, fill=1)
 
 
-def _cover(canvas: Canvas, job: Job, preset: Preset) -> None:
+def _cover(canvas: Canvas, job: Job, preset: Preset, fonts: Fonts) -> None:
     _start_page(canvas, preset)
     b = preset.bleed
     found = cover_picture(job, "original")
@@ -184,15 +221,10 @@ def _cover(canvas: Canvas, job: Job, preset: Preset) -> None:
     if found:
         _picture_or_placeholder(canvas, job, preset, _band(preset, zone), found[1], None)
     title = _fitted(
-        escape(clean_text(job.book.display_title)),
-        _title_style,
-        2 * preset.text_size,
-        preset,
-        zone * 0.6,
-    )
-    width = preset.trim_w - 2 * _margin(preset)
-    _, h = title.wrap(width, zone)
-    title.drawOn(canvas, b + _margin(preset), b + zone * 0.62 - h / 2 + 0.12 * inch)
+        [clean_text(job.book.display_title)], fonts.bold, fonts.language, 2 * preset.text_size,
+        1.22, preset, zone * 0.6,
+    )  # fmt: skip
+    _draw_block(canvas, title, preset, b + zone * 0.62 - title.height / 2 + 0.12 * inch)
     canvas.setFont("StorySerif-Italic", 10)
     canvas.setFillColor(MUTED)
     canvas.drawCentredString(b + preset.trim_w / 2, b + 0.55 * inch, APP_LINE)
@@ -201,18 +233,19 @@ def _cover(canvas: Canvas, job: Job, preset: Preset) -> None:
     canvas.showPage()
 
 
-def _page(canvas: Canvas, job: Job, preset: Preset, page: Page) -> None:
+def _page(canvas: Canvas, job: Job, preset: Preset, page: Page, fonts: Fonts) -> None:
     _start_page(canvas, preset)
-    text = "<br/><br/>".join(escape(p).replace("\n", "<br/>") for p in paragraphs(page.text))
-    para = _fitted(text, _body_style, preset.text_size, preset, 0.42 * preset.trim_h)
-    width = preset.trim_w - 2 * _margin(preset)
-    _, text_h = para.wrap(width, preset.trim_h)
+    para = _fitted(
+        paragraphs(page.text), fonts.body, fonts.language, preset.text_size, 1.45, preset,
+        0.42 * preset.trim_h,
+    )  # fmt: skip
+    text_h = para.height
     footer = 0.55 * inch
     zone = max(text_h + footer + 0.5 * inch, 0.3 * preset.trim_h)
     band = _band(preset, zone)
     _picture_or_placeholder(canvas, job, preset, band, load_picture(job, page, "original"), page)
     b = preset.bleed
-    para.drawOn(canvas, b + _margin(preset), b + footer + (zone - footer - text_h) / 2)
+    _draw_block(canvas, para, preset, b + footer + (zone - footer - text_h) / 2)
     _folio(canvas, preset, page.number)
     key = f"page-{page.number}"
     canvas.bookmarkPage(key)
@@ -239,32 +272,34 @@ def _folio(canvas: Canvas, preset: Preset, number: int) -> None:
     )
 
 
-def _title_style(size: float) -> ParagraphStyle:
-    return ParagraphStyle(
-        "title", fontName="StorySerif-Bold", fontSize=size, leading=size * 1.22,
-        alignment=TA_CENTER, textColor=INK,
-    )  # fmt: skip
-
-
-def _body_style(size: float) -> ParagraphStyle:
-    return ParagraphStyle(
-        "body", fontName="StorySerif", fontSize=size, leading=size * 1.45,
-        alignment=TA_CENTER, textColor=INK,
-    )  # fmt: skip
-
-
 def _fitted(
-    markup: str, make: Callable[[float], ParagraphStyle], base: float, preset: Preset, max_h: float
-) -> Paragraph:
-    """The paragraph at the largest size (from `base` down to MIN_TEXT_SIZE) that fits `max_h`."""
+    paras: list[str],
+    fonts: FontChain,
+    language: str,
+    base: float,
+    leading: float,
+    preset: Preset,
+    max_h: float,
+) -> Block:
+    """The text at the largest size (from `base` down to MIN_TEXT_SIZE) that fits `max_h`."""
     width = preset.trim_w - 2 * _margin(preset)
     size = base
     while True:
-        para = Paragraph(markup, make(size))
-        _, h = para.wrap(width, max_h * 4)
-        if h <= max_h or size <= MIN_TEXT_SIZE:
-            return para
+        lines = set_paragraphs(paras, Style(fonts, size, language), width)
+        block = Block(lines, size, size * leading)
+        if block.height <= max_h or size <= MIN_TEXT_SIZE:
+            return block
         size = max(MIN_TEXT_SIZE, size - 1)
+
+
+def _draw_block(canvas: Canvas, block: Block, preset: Preset, bottom: float) -> None:
+    """Centre each line across the text area; the block's last line sits on `bottom`."""
+    left = preset.bleed + _margin(preset)
+    width = preset.trim_w - 2 * _margin(preset)
+    top = bottom + block.height
+    for i, line in enumerate(block.lines):
+        baseline = top - i * block.leading - (block.leading + block.size * 0.7) / 2
+        draw_line(canvas, line, left + (width - line.width) / 2, baseline, block.size, INK)
 
 
 # --- Pictures ------------------------------------------------------------------------
@@ -344,8 +379,8 @@ def _placeholder(canvas: Canvas, preset: Preset, band: Rect) -> None:
 # --- Review notes --------------------------------------------------------------------
 
 
-def _notes(canvas: Canvas, job: Job, preset: Preset) -> None:
-    story = _notes_story(job)
+def _notes(canvas: Canvas, job: Job, preset: Preset, fonts: Fonts) -> None:
+    story = _notes_story(job, fonts)
     m = _margin(preset)
     b = preset.bleed
     while story:
@@ -358,7 +393,32 @@ def _notes(canvas: Canvas, job: Job, preset: Preset) -> None:
             story.pop(0)  # a flowable taller than a page: drop it rather than loop forever
 
 
-def _notes_story(job: Job) -> list[Flowable]:
+class SetText(Flowable):
+    """The author's words in a flowable: set and shaped like the pages, aligned
+    to the start of each line (the right edge for right-to-left text)."""
+
+    def __init__(self, text: str, fonts: Fonts, size: float, leading: float) -> None:
+        super().__init__()
+        self.text = text
+        self.style = Style(fonts.body, size, fonts.language)
+        self.leading = leading
+        self.lines: list[Line] = []
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        self.lines = set_paragraphs(paragraphs(self.text), self.style, avail_width)
+        self.height = len(self.lines) * self.leading
+        return avail_width, self.height
+
+    def draw(self) -> None:
+        size = self.style.size
+        for i, line in enumerate(self.lines):
+            baseline = self.height - i * self.leading - (self.leading + size * 0.7) / 2
+            x = self.width - line.width if line.rtl else 0.0
+            draw_line(self.canv, line, x, baseline, size, INK)
+
+
+def _notes_story(job: Job, fonts: Fonts) -> list[Flowable]:
     heading = ParagraphStyle(
         "h", fontName="StorySerif-Bold", fontSize=18, leading=24, textColor=INK
     )
@@ -374,6 +434,6 @@ def _notes_story(job: Job) -> list[Flowable]:
     for page in job.book.pages:
         story.append(Paragraph(f"Page {page.number} · {review_label(page)}", label))
         notes = clean_text(page.review.notes) or "No notes."
-        story.append(Paragraph(escape(notes).replace("\n", "<br/>"), body))
+        story.append(SetText(notes, fonts, 10.5, 14.5))
         story.append(Spacer(1, 8))
     return story

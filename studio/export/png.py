@@ -7,10 +7,11 @@ picture grows with the text.
 
 from __future__ import annotations
 
+import io
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, features
 
 from studio.core import imaging
 from studio.core.book import Page
@@ -21,6 +22,8 @@ from studio.export.common import (
     load_picture,
     paragraphs,
 )
+from studio.export.fonts import Face, chain, uncovered
+from studio.export.typeset import Line, Style, set_paragraphs
 from studio.resources import font_path
 
 MIN_WIDTH = 1024
@@ -31,9 +34,17 @@ MUTED = (138, 129, 120)
 PLACEHOLDER_FILL = (237, 229, 214)
 
 Font = ImageFont.FreeTypeFont
+NO_RAQM = (
+    "This installation's Pillow has no libraqm, so PNG pages cannot join Arabic letters, "
+    "order right-to-left text or form Devanagari and Thai syllables; the PDF export can."
+)
 
 
 def write_pngs(job: Job, folder: Path) -> None:
+    for warning in uncovered(job.book):
+        job.warn(warning)
+    if not features.check("raqm") and _needs_shaping(job):
+        job.warn(NO_RAQM)
     total = len(job.book.pages)
     for i, page in enumerate(job.book.pages):
         job.step(i, total, f"Page {page.number}")
@@ -46,7 +57,8 @@ def render_page(job: Job, page: Page) -> Image.Image:
     picture = _picture(job, page)
     width = picture.width if picture else MIN_WIDTH
     text_size = max(22, round(width * 0.034))
-    lines = _layout(paragraphs(page.text), _font("DejaVuSerif", text_size), width * 0.84)
+    style = Style(chain(job.book.language), text_size, job.book.language)
+    lines = set_paragraphs(paragraphs(page.text), style, width * 0.84)
     line_h = round(text_size * 1.45)
     pad = round(width * 0.06)
     band = max(round(width * 0.32), len(lines) * line_h + 2 * pad)
@@ -56,7 +68,8 @@ def render_page(job: Job, page: Page) -> Image.Image:
         canvas.paste(picture, (0, 0))
     else:
         _placeholder(canvas, width)
-    _draw_lines(canvas, lines, text_size, art_h + (band - len(lines) * line_h) // 2, line_h)
+    top = art_h + (band - len(lines) * line_h) // 2
+    _draw_lines(canvas, lines, style, top, line_h)
     return canvas
 
 
@@ -93,52 +106,41 @@ def _font(name: str, size: int) -> Font:
     return ImageFont.truetype(str(font_path(name)), size)
 
 
-def _layout(paras: list[str], font: Font, max_width: float) -> list[str]:
-    """Greedy word wrap; a blank line between paragraphs."""
-    lines: list[str] = []
-    for para in paras:
-        if lines:
-            lines.append("")
-        for source_line in para.split("\n"):
-            lines.extend(_wrap(source_line.split(), font, max_width))
-    return lines
+@cache
+def _face_font(face: Face, size: int) -> Font:
+    engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+    return ImageFont.truetype(io.BytesIO(face.data), size, index=face.index, layout_engine=engine)
 
 
-def _wrap(words: list[str], font: Font, max_width: float) -> list[str]:
-    lines: list[str] = []
-    current = ""
-    for word in words:
-        for piece in _split_long(word, font, max_width):
-            trial = f"{current} {piece}".strip()
-            if current and font.getlength(trial) > max_width:
-                lines.append(current)
-                current = piece
-            else:
-                current = trial
-    if current:
-        lines.append(current)
-    return lines
+def _needs_shaping(job: Job) -> bool:
+    """Whether any page has text that only a shaping engine sets right."""
+    return any(
+        any(0x0590 <= ord(c) <= 0x08FF or 0x0900 <= ord(c) <= 0x0DFF or 0x0E00 <= ord(c) <= 0x0EFF
+            for c in page.text)
+        for page in job.book.pages
+    )  # fmt: skip
 
 
-def _split_long(word: str, font: Font, max_width: float) -> list[str]:
-    """A word wider than the line is cut into pieces that fit."""
-    pieces: list[str] = []
-    while font.getlength(word) > max_width and len(word) > 1:
-        cut = len(word) - 1
-        while cut > 1 and font.getlength(word[:cut]) > max_width:
-            cut -= 1
-        pieces.append(word[:cut])
-        word = word[cut:]
-    return [*pieces, word]
-
-
-def _draw_lines(canvas: Image.Image, lines: list[str], size: int, top: int, line_h: int) -> None:
+def _draw_lines(
+    canvas: Image.Image, lines: list[Line], style: Style, top: int, line_h: int
+) -> None:
+    """Each run drawn where the line's layout puts it; Pillow (with raqm) shapes the run."""
     draw = ImageDraw.Draw(canvas)
-    font = _font("DejaVuSerif", size)
-    centre = canvas.width / 2
+    size = round(style.size)
     for i, line in enumerate(lines):
-        y = top + i * line_h + line_h / 2
-        draw.text((centre, y), line, font=font, fill=INK, anchor="mm")
+        left = (canvas.width - line.width) / 2
+        baseline = top + i * line_h + line_h / 2 + size * 0.35
+        for run in line.runs:
+            font = _face_font(run.face, size)
+            xy = (left + run.x, baseline)
+            if font.layout_engine == ImageFont.Layout.RAQM:
+                direction = "rtl" if run.rtl else "ltr"
+                draw.text(
+                    xy, run.text, font=font, fill=INK, anchor="ls",
+                    direction=direction, language=style.language,
+                )  # fmt: skip
+            else:  # basic layout takes neither a direction nor a language
+                draw.text(xy, run.text, font=font, fill=INK, anchor="ls")
 
 
 def _placeholder(canvas: Image.Image, width: int) -> None:
