@@ -6,12 +6,19 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 
-# System tools some tests use (EPUB validation, PDF rendering); needs root and apt.
+# System tools some tests use (EPUB validation, PDF rendering, OCR, an X server); needs
+# root and apt.
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     need=()
     command -v epubcheck >/dev/null || need+=(epubcheck)
     command -v pdftoppm >/dev/null || need+=(poppler-utils)
     command -v Xvfb >/dev/null || need+=(xvfb)
+    # the export tests read every script back: OCR with each language's data, a CJK font
+    for pkg in fonts-noto-cjk tesseract-ocr tesseract-ocr-jpn tesseract-ocr-chi-sim \
+        tesseract-ocr-ara tesseract-ocr-heb tesseract-ocr-hin tesseract-ocr-tha \
+        tesseract-ocr-ell tesseract-ocr-rus; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+    done
     # what Qt's X11 plugin needs, as README lists for a pip install (the start-up check's test)
     for lib in libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
         libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libegl1 libgl1 \
