@@ -42,7 +42,9 @@ from studio.export import (
     export_book,
 )
 from studio.export.common import book_slug
+from studio.export.fonts import uncovered
 from studio.gui.lib.loop import async_slot
+from studio.gui.lib.ops import Op, Ops
 from studio.gui.plain import plain_window_title
 
 FORMAT_LABELS = {
@@ -65,6 +67,10 @@ def default_name(slug: str, fmt: str) -> str:
     if fmt in FOLDER_FORMATS:
         return f"{slug}-{fmt}"
     return slug + SUFFIXES.get(fmt, "")
+
+
+PRINTED_FORMATS = frozenset({"pdf", "png"})
+"""Formats whose pages the studio typesets, where a character no font covers is a box."""
 
 
 class _ProgressRelay(QObject):
@@ -172,7 +178,10 @@ class ExportDialog(QDialog):
             or Path.home()
         )
         self.format_box.currentIndexChanged.connect(self._format_changed)
+        self._uncovered: list[str] = []
         self._format_changed()
+        self.ops = Ops(self, executor)
+        Op(self.ops, lambda: uncovered(book)).success(self._found_uncovered).run_in_background()
 
     # --- options ---
 
@@ -197,8 +206,26 @@ class ExportDialog(QDialog):
             include_notes=self.include_notes.isChecked(),
         )
 
+    def _found_uncovered(self, warnings: list[str]) -> None:
+        """Before any export: the characters no font can print, page by page."""
+        self._uncovered = warnings
+        self._show_uncovered()
+
+    def _show_uncovered(self) -> None:
+        if self.result_path is not None:
+            return  # the export's own warnings are shown
+        printed = self.format in PRINTED_FORMATS
+        self.warnings_title.setText(
+            "Before you export: these cannot be printed in the PDF and PNG pages"
+        )
+        self.warnings.setPlainText("\n".join(f"• {w}" for w in self._uncovered))
+        shown = printed and bool(self._uncovered)
+        self.warnings.setVisible(shown)
+        self.warnings_title.setVisible(shown)
+
     def _format_changed(self) -> None:
         fmt = self.format
+        self._show_uncovered()
         self.preset_box.setEnabled(fmt == "pdf")
         self.include_notes.setEnabled(fmt in {"pdf", "epub", "html"})
         current = self.path_edit.text().strip()
@@ -326,6 +353,7 @@ class ExportDialog(QDialog):
         self.export_button.setText("Export again")
         self.show_button.show()
         if result.warnings:
+            self.warnings_title.setText("Worth checking before you share or print it:")
             self.warnings.setPlainText("\n".join(f"• {w}" for w in result.warnings))
             self.warnings.show()
             self.warnings_title.show()

@@ -8,10 +8,11 @@ from pathlib import Path
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
+from studio.core.book import Book
 from studio.core.library import Bundle
 from studio.gui.book_view import BookView
 from studio.gui.export_dialog import ExportDialog
-from tests.gui_book.conftest import screenshot
+from tests.gui_book.conftest import screenshot, wait_until
 
 
 def open_dialog(view: BookView) -> ExportDialog:
@@ -84,5 +85,30 @@ async def test_cancel_stops_the_export(view: BookView, bundle: Bundle, tmp_path:
         assert "cancelled" in dialog.status.text().lower()
         assert not (tmp_path / "pages").exists()
         assert dialog.export_button.isEnabled()
+    finally:
+        dialog.close()
+
+
+async def test_a_character_no_font_prints_is_named_before_exporting(
+    view: BookView, bundle: Bundle
+) -> None:
+    def linear_b(book: Book) -> Book:
+        book.pages[1].text = "Pip found a stone marked \U00010000 under the oak."
+        return book
+
+    bundle.update(linear_b)
+    await view.open_book(bundle)
+    dialog = open_dialog(view)
+    try:
+        dialog.set_format("pdf")
+        await wait_until(dialog.warnings.isVisible, 10)
+        assert dialog.warnings_title.text().startswith("Before you export")
+        said = dialog.warnings.toPlainText()
+        assert "Page 2 has a character no installed font can print: U+10000" in said
+        assert "LINEAR B SYLLABLE B008 A" in said
+        dialog.set_format("epub")
+        assert not dialog.warnings.isVisible(), "a reader's own fonts print an EPUB"
+        dialog.set_format("png")
+        assert dialog.warnings.isVisible()
     finally:
         dialog.close()
