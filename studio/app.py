@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -121,7 +122,9 @@ def _warm_imports() -> None:
             logging.getLogger(__name__).debug("Could not preload %s", name, exc_info=True)
 
 
-async def amain(app: QApplication, library_dir: Path | None = None) -> int:
+async def amain(
+    app: QApplication, library_dir: Path | None = None, files: Sequence[Path] = ()
+) -> int:
     """Run the studio until its window closes; everything opened here is closed here."""
     set_process_label("the Story Studio window")
     app.setQuitOnLastWindowClosed(False)
@@ -144,6 +147,8 @@ async def amain(app: QApplication, library_dir: Path | None = None) -> int:
         _tell_about_settings(window)
         window.schedule_library_refresh()
         executor.submit(_warm_imports)
+        if files:
+            window.ops.run(_open_files(window, files))
         if premise := os.environ.get(AUTOSTART_ENV):
             window.ops.run(_autostart(window, premise))
         if seconds := os.environ.get(AUTOQUIT_ENV):
@@ -162,7 +167,13 @@ async def amain(app: QApplication, library_dir: Path | None = None) -> int:
     return 0
 
 
-def main(library_dir: Path | None = None) -> int:
+async def _open_files(window: MainWindow, files: Sequence[Path]) -> None:
+    """`studio FILE…`: open each book folder, add each shared archive to the library."""
+    for path in files:
+        await window.open_path(path.expanduser().absolute())
+
+
+def main(library_dir: Path | None = None, files: Sequence[Path] = ()) -> int:
     """Open the studio window; returns the process exit status."""
     app = build_application()
-    return qt_loop.run(amain(app, library_dir))
+    return qt_loop.run(amain(app, library_dir, files))

@@ -173,7 +173,8 @@ def _add_endpoint_args(p: argparse.ArgumentParser, defaults: bool) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="studio",
-        description="Story Studio: write and illustrate picture books. With no command, opens the window.",
+        description="Story Studio: write and illustrate picture books. With no command, opens "
+        "the window; `studio FILE…` opens book folders and shared .storybook.zip files in it.",
         epilog=(
             "exit codes: 0 done; 1 an error (the message says which); 2 bad arguments, "
             "settings or key; 3 saved with failed pages (resume retries them); 4 another run "
@@ -288,7 +289,7 @@ def window() -> None:
     sys.exit(run([]))
 
 
-def _open_window(library: Path | None) -> int:
+def _open_window(library: Path | None, files: list[Path]) -> int:
     """The window, once a display and Qt's platform libraries are known to be there."""
     from studio import startcheck
 
@@ -300,7 +301,7 @@ def _open_window(library: Path | None) -> int:
     except ImportError as err:
         _say_on_every_channel(startcheck.import_failure(err))
         return EXIT_ERROR
-    return app_main(library)
+    return app_main(library, files)
 
 
 def _say_on_every_channel(message: str) -> None:
@@ -311,8 +312,23 @@ def _say_on_every_channel(message: str) -> None:
         logging.getLogger("studio").error("%s", message)
 
 
+COMMANDS = ("generate", "resume", "check", "export", "import", "review", "regenerate", "library")
+"""The headless commands; any other first word is a file to open in the window."""
+
+
+def _files_to_open(argv: list[str]) -> list[Path]:
+    """`studio FILE…` (as a file manager runs it): the book folders and shared archives
+    to open in the window; empty when `argv` is a command or starts with an option."""
+    if not argv or argv[0].startswith("-") or argv[0] in COMMANDS:
+        return []
+    return [Path(arg) for arg in argv]
+
+
 def run(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    files = _files_to_open(argv)
+    args = parser.parse_args([] if files else argv)
     level = logging.INFO if args.verbose else logging.WARNING
     stderr = logging.StreamHandler()
     stderr.setLevel(level)  # the log file may take more than the terminal shows
@@ -328,7 +344,7 @@ def run(argv: list[str] | None = None) -> int:
 
             return run_smoke()
         if args.command is None:
-            return _open_window(library)
+            return _open_window(library, files)
         from studio.core.settings import load_settings, take_settings_notice
 
         load_settings()  # a settings file that cannot be used is kept aside now, and said so

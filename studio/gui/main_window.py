@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -22,9 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from studio import __version__
+from studio.core.archive import ArchiveRejected, import_archive
 from studio.core.book import Book, GenerationSettings
 from studio.core.events import Event, RunFinished
-from studio.core.library import BookStore, Bundle
+from studio.core.library import BookFileError, BookStore, Bundle
 from studio.gui.async_dialog import confirm_unless_told, dialog_result
 from studio.gui.book_view import BookView
 from studio.gui.context import AppContext
@@ -150,6 +153,13 @@ class MainWindow(QMainWindow):
             "Ctrl+O",
             "Open the selected book",
         )
+        self.import_action = self._action(
+            "folder",
+            "&Import Book…",
+            self.on_import,
+            None,
+            "Add a shared .storybook.zip to the library",
+        )
         self.library_action = self._action(
             "library", "&Library", self.show_library, "Ctrl+L", "Show every saved book"
         )
@@ -185,7 +195,7 @@ class MainWindow(QMainWindow):
             by_menu.setdefault(str(act.property("menu") or "Book"), []).append(act)
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.new_action, self.open_action])
+        file_menu.addActions([self.new_action, self.open_action, self.import_action])
         if exports := by_menu.pop("Export", []):
             file_menu.addSeparator()
             file_menu.addActions(exports)
@@ -381,7 +391,51 @@ class MainWindow(QMainWindow):
         finally:
             box.deleteLater()
 
+    async def open_path(self, path: Path) -> Bundle | None:
+        """Open a book folder, or add a shared archive to the library and open it: what
+        `studio FILE` and File › Import do. A file that is neither is said in a dialog."""
+        try:
+            if await self.ops.call(path.is_dir):
+                bundle = Bundle(path)
+                await self.ops.call(bundle.load)  # a broken book is said before it is shown
+            else:
+                bundle = await self.ops.call(import_archive, path, self.context.library)
+                await self.library_view.refresh()
+        except (ArchiveRejected, BookFileError, OSError) as err:
+            await self._cannot_open(path, str(err))
+            return None
+        await self.open_book(bundle)
+        return bundle
+
+    async def _cannot_open(self, path: Path, reason: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "The book could not be opened", "", parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the reason quotes a file name
+        box.setText(f"{path.name} could not be opened: {reason}")
+        box.setObjectName("cannot-open")
+        try:
+            await dialog_result(box)
+        finally:
+            box.deleteLater()
+
+    async def import_book(self) -> Bundle | None:
+        """Ask for a shared .storybook.zip and add it to the library."""
+        chooser = QFileDialog(self, "Import a book")
+        chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
+        chooser.setNameFilter("Shared books (*.storybook.zip *.zip)")
+        chooser.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        try:
+            if await dialog_result(chooser) != QFileDialog.DialogCode.Accepted:
+                return None
+            chosen = chooser.selectedFiles()
+        finally:
+            chooser.deleteLater()
+        return await self.open_path(Path(chosen[0])) if chosen else None
+
     # --- slots -------------------------------------------------------------------------
+
+    @async_slot()
+    async def on_import(self) -> None:
+        await self.ops.join(self.import_book())
 
     @async_slot()
     async def on_new_book(self) -> None:
