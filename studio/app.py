@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studio import __version__
@@ -147,6 +148,7 @@ async def amain(
         _tell_about_settings(window)
         window.schedule_library_refresh()
         executor.submit(_warm_imports)
+        opener = FileOpener(window, app)
         if files:
             window.ops.run(_open_files(window, files))
         if premise := os.environ.get(AUTOSTART_ENV):
@@ -154,6 +156,7 @@ async def amain(
         if seconds := os.environ.get(AUTOQUIT_ENV):
             QTimer.singleShot(int(float(seconds) * 1000), window.close)
         await closed.wait()
+        app.removeEventFilter(opener)
         window.hide()
         await window.shutdown()
     finally:
@@ -165,6 +168,22 @@ async def amain(
             reporter.uninstall()
             window.deleteLater()
     return 0
+
+
+class FileOpener(QObject):
+    """Opens the books macOS hands over with an open-file event (a double-click on a
+    shared book in Finder, or one dropped on the Dock icon), as `studio FILE` does."""
+
+    def __init__(self, window: MainWindow, app: QApplication) -> None:
+        super().__init__(window)
+        self._window = window
+        app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QFileOpenEvent) and event.file():
+            self._window.ops.run(_open_files(self._window, [Path(event.file())]))
+            return True
+        return False
 
 
 async def _open_files(window: MainWindow, files: Sequence[Path]) -> None:

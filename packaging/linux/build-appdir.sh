@@ -39,6 +39,7 @@ install -m 644 "assets/$APP_ID.metainfo.xml" "$appdir/usr/share/metainfo/$APP_ID
 install -m 644 "assets/icons/hicolor/256x256/apps/$APP_ID.png" "$appdir/$APP_ID.png"
 ln -s "$APP_ID.png" "$appdir/.DirIcon"
 install -m 644 "assets/$APP_ID.svg" "$appdir/usr/share/icons/hicolor/scalable/apps/"
+install -D -m 644 "assets/$APP_ID.mime.xml" "$appdir/usr/share/mime/packages/$APP_ID.xml"
 for png in assets/icons/hicolor/*/apps/$APP_ID.png; do
     size=$(basename "$(dirname "$(dirname "$png")")")
     install -D -m 644 "$png" "$appdir/usr/share/icons/hicolor/$size/apps/$APP_ID.png"

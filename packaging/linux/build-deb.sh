@@ -53,6 +53,7 @@ cp -a "$dist" "$stage/opt/$PACKAGE"
 ln -s "/opt/$PACKAGE/studio" "$stage/usr/bin/studio"
 install -m 644 "assets/$APP_ID.desktop" "$stage/usr/share/applications/"
 install -m 644 "assets/$APP_ID.metainfo.xml" "$stage/usr/share/metainfo/"
+install -D -m 644 "assets/$APP_ID.mime.xml" "$stage/usr/share/mime/packages/$APP_ID.xml"
 install -m 644 "assets/$APP_ID.svg" "$stage/usr/share/icons/hicolor/scalable/apps/"
 for png in assets/icons/hicolor/*/apps/$APP_ID.png; do
     size=$(basename "$(dirname "$(dirname "$png")")")

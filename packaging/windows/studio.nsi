@@ -29,6 +29,10 @@ SetCompressor /SOLID lzma
 !define PUBLISHER "Story Studio authors"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP_KEY}"
 !define SETTINGS_KEY "Software\${APP_KEY}"
+; a shared book is NAME.storybook.zip; Windows types files by their last extension, so
+; the studio is offered in "Open with" for .zip files rather than taking .zip over
+!define BOOK_PROGID "StoryStudio.Book"
+!define BOOK_CLASS "Software\Classes\${BOOK_PROGID}"
 
 Name "${APP_NAME}"
 OutFile "${OUTFILE}"
@@ -83,6 +87,12 @@ Section "Story Studio" SecApp
     CreateShortcut "$SMPROGRAMS\${APP_NAME}.lnk" "$INSTDIR\studio.exe" "" "$INSTDIR\studio.exe" 0
 
     WriteRegStr HKLM "${SETTINGS_KEY}" "InstallDir" "$INSTDIR"
+    WriteRegStr HKLM "${BOOK_CLASS}" "" "Story Studio book"
+    WriteRegStr HKLM "${BOOK_CLASS}\DefaultIcon" "" "$INSTDIR\studio.exe,0"
+    WriteRegStr HKLM "${BOOK_CLASS}\shell\open\command" "" '"$INSTDIR\studio.exe" "%1"'
+    WriteRegStr HKLM "Software\Classes\.zip\OpenWithProgids" "${BOOK_PROGID}" ""
+    WriteRegStr HKLM "Software\Classes\Applications\studio.exe\shell\open\command" "" '"$INSTDIR\studio.exe" "%1"'
+    System::Call 'shell32::SHChangeNotify(i 0x08000000, i 0, p 0, p 0)'
     WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayName" "${APP_NAME}"
     WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayVersion" "${VERSION}"
     WriteRegStr HKLM "${UNINSTALL_KEY}" "Publisher" "${PUBLISHER}"
@@ -109,5 +119,9 @@ Section "Uninstall"
 
     DeleteRegKey HKLM "${UNINSTALL_KEY}"
     DeleteRegKey HKLM "${SETTINGS_KEY}"
+    DeleteRegKey HKLM "${BOOK_CLASS}"
+    DeleteRegValue HKLM "Software\Classes\.zip\OpenWithProgids" "${BOOK_PROGID}"
+    DeleteRegKey HKLM "Software\Classes\Applications\studio.exe"
+    System::Call 'shell32::SHChangeNotify(i 0x08000000, i 0, p 0, p 0)'
     ; books and settings live in the user's own folders and are kept
 SectionEnd

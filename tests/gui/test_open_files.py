@@ -9,15 +9,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtGui import QFileOpenEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from studio.app import FileOpener
 from studio.cli import COMMANDS, build_parser
 from studio.core.archive import write_archive
 from studio.core.book import Book, GenerationSettings, Page
 from studio.core.library import Bundle, Library
 from studio.gui.context import AppContext
 from studio.gui.main_window import MainWindow
-from tests.gui.conftest import shown, wait_for_dialog
+from tests.gui.conftest import shown, wait_for_dialog, wait_until
 
 
 def shared_book(tmp_path: Path) -> Path:
@@ -110,3 +112,19 @@ async def test_file_import_asks_for_a_shared_book(
         chooser.reject()  # Cancel
         assert await importing is None
     assert library.bundles() == []
+
+
+async def test_a_book_macos_hands_over_opens(
+    make_context: Callable[..., AppContext], library: Library, tmp_path: Path, qapp: QApplication
+) -> None:
+    archive = shared_book(tmp_path)
+    async with shown(MainWindow(make_context(engine="offline"))) as window:
+        opener = FileOpener(window, qapp)
+        try:
+            QApplication.sendEvent(qapp, QFileOpenEvent(str(archive)))
+            await wait_until(lambda: window.book_view.book is not None, 10)
+            assert window.book_view.book is not None
+            assert window.book_view.book.title == "The Heron"
+        finally:
+            qapp.removeEventFilter(opener)
+    assert len(library.bundles()) == 1

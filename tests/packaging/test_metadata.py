@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from studio import __version__
+from tests.tools import missing_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "org.storystudio.StoryStudio"
@@ -96,7 +97,8 @@ def test_the_window_launcher_opens_the_window_with_logging_set_up(
     import studio.core.logs
 
     opened: list[object] = []
-    monkeypatch.setattr(studio.app, "main", lambda library: opened.append(library) or 0)
+    monkeypatch.setattr(studio.app, "main", lambda library, files: opened.append(library) or 0)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     monkeypatch.setattr(studio.core.logs, "_installed", None)
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", [])
@@ -110,3 +112,31 @@ def test_the_window_launcher_opens_the_window_with_logging_set_up(
     finally:
         for handler in root.handlers:
             handler.close()
+
+
+MIME = ROOT / "assets" / f"{APP_ID}.mime.xml"
+BOOK_TYPE = "application/x-storystudio-book"
+
+
+def test_the_desktop_entry_opens_shared_books() -> None:
+    entry = ConfigParser(interpolation=None)
+    entry.optionxform = str  # type: ignore[assignment,method-assign]
+    entry.read(DESKTOP, encoding="utf-8")
+    section = entry["Desktop Entry"]
+    assert section["Exec"] == "studio %F", "a file manager passes the files it opens"
+    assert BOOK_TYPE in section["MimeType"].split(";")
+
+
+def test_the_book_type_is_known_by_its_name(tmp_path: Path) -> None:
+    """shared-mime-info's own tool reads the type and finds files by *.storybook.zip."""
+    tool = shutil.which("update-mime-database")
+    if tool is None:
+        missing_tool("update-mime-database is not installed (apt-get install shared-mime-info)")
+    packages = tmp_path / "mime" / "packages"
+    packages.mkdir(parents=True)
+    shutil.copy(MIME, packages / f"{APP_ID}.xml")
+    result = run(tool, str(tmp_path / "mime"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    globs = (tmp_path / "mime" / "globs2").read_text(encoding="utf-8")
+    assert f"60:{BOOK_TYPE}:*.storybook.zip" in globs
+    assert BOOK_TYPE in (tmp_path / "mime" / "types").read_text(encoding="utf-8")
