@@ -43,7 +43,6 @@ from studio.core.library import (
     read_picture_file,
 )
 from studio.core.logs import install_log_file
-from studio.core.offline import language_notice
 from studio.core.pipeline import Pipeline, PipelineConfig
 from studio.core.providers.base import ProviderError
 from studio.core.redact import install_redaction, install_terminal_text
@@ -453,6 +452,8 @@ def _generate(args: argparse.Namespace, library: Library) -> int:
         plan_mode=args.plan_mode or "auto",
         language=args.language or detect(args.premise),
     )
+    from studio.core.offline import language_notice  # the offline engine loads its data
+
     if config.offline and (notice := language_notice(settings.language or "en")):
         print(f"studio: {notice}", file=sys.stderr)
     bundle = library.create(Book(settings=settings), name=args.premise)

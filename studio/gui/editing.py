@@ -31,7 +31,6 @@ from studio.core.book import Book, ImageStatus, ImageVersion, Page, ReviewState,
 from studio.core.config import ConfigError
 from studio.core.events import BudgetReached, Event, Outcome, RunFinished
 from studio.core.library import BookFileError, BookStore, StorageError
-from studio.core.offline import read_instruction, rewrite_notice
 from studio.core.pipeline import Pipeline
 from studio.core.prompting import image_request
 from studio.core.providers.base import ProviderError
@@ -607,6 +606,8 @@ class PagePanel(QWidget):
 
     def _instruction_typed(self, text: str) -> None:
         """Say at once what an offline rewrite cannot do of what is typed."""
+        from studio.core.offline import read_instruction, rewrite_notice  # after the first paint
+
         book = self._document.book
         notice = None
         if book is not None and self._offline()[0]:

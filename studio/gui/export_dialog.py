@@ -42,7 +42,6 @@ from studio.export import (
     export_book,
 )
 from studio.export.common import book_slug
-from studio.export.fonts import uncovered
 from studio.gui.lib.loop import async_slot
 from studio.gui.lib.ops import Op, Ops
 from studio.gui.plain import plain_window_title
@@ -181,7 +180,7 @@ class ExportDialog(QDialog):
         self._uncovered: list[str] = []
         self._format_changed()
         self.ops = Ops(self, executor)
-        Op(self.ops, lambda: uncovered(book)).success(self._found_uncovered).run_in_background()
+        Op(self.ops, lambda: _uncovered(book)).success(self._found_uncovered).run_in_background()
 
     # --- options ---
 
@@ -377,3 +376,11 @@ class ExportDialog(QDialog):
             event.ignore()
             return
         super().closeEvent(event)
+
+
+def _uncovered(book: Book) -> list[str]:
+    """`studio.export.fonts.uncovered`, imported in the executor: the fonts and the
+    shaper load only when an export dialog first asks."""
+    from studio.export.fonts import uncovered
+
+    return uncovered(book)

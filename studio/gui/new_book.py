@@ -37,8 +37,6 @@ from studio.core.config import (
     strip_credentials,
 )
 from studio.core.language import NAMES, detect, name
-from studio.core.offline import language_notice, understand
-from studio.core.offline.lexicon import plan_of
 from studio.core.pricing import estimate_book_cost
 from studio.core.understanding import NounKind, TimeKey, Understanding
 from studio.gui.async_dialog import dialog_result
@@ -227,7 +225,7 @@ class NewBookDialog(QDialog):
             "setting": self.setting_edit,
         }
         self._corrected: set[QWidget] = set()
-        self._understood = understand("", "en")
+        self._understood = Understanding()
         rows = [
             ("Main character", self.noun_edit, "Kind", self.kind_combo),
             ("Name", self.name_edit, "Time", self.time_combo),
@@ -245,6 +243,8 @@ class NewBookDialog(QDialog):
 
     def _show_understood(self) -> None:
         """Fill the fields the author has not corrected from the premise, as typed."""
+        from studio.core.offline import understand  # the offline engine loads its data
+
         self._understood = read = understand(self.premise(), self.language())
         for field, edit in self._understood_edits.items():
             if edit not in self._corrected:
@@ -267,6 +267,8 @@ class NewBookDialog(QDialog):
             "time_of_day": self.time_combo.currentData(),
         }
         if noun and noun != read.noun:
+            from studio.core.offline.lexicon import plan_of
+
             changes["body_plan"] = plan_of(noun.lower())
         if changes["setting"] != read.setting:
             changes["world"] = None  # the engine finds the world of the new setting
@@ -337,6 +339,8 @@ class NewBookDialog(QDialog):
                 f"<b>Free ($0.00).</b> The offline engine writes and paints {pages} pages on "
                 "this computer. Connect a provider in Settings for model-made books."
             )
+            from studio.core.offline import language_notice
+
             if notice := language_notice(self.language()):
                 text += f" <b>{html.escape(notice)}</b>"
             return text
