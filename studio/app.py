@@ -113,7 +113,9 @@ async def _autostart(window: MainWindow, premise: str) -> None:
 
 
 def _warm_imports() -> None:
-    """Import the provider SDKs in a worker, so the first book does not stall the window."""
+    """Import the provider SDKs and read the offline engine's data files in a worker, so
+    neither the first book nor the New Book form's first reading of a premise stalls
+    the window."""
     import importlib
 
     for name in ("studio.core.providers.openai", "studio.core.providers.offline"):
@@ -121,6 +123,12 @@ def _warm_imports() -> None:
             importlib.import_module(name)
         except Exception:
             logging.getLogger(__name__).debug("Could not preload %s", name, exc_info=True)
+    try:
+        from studio.core.offline.data import offline_data
+
+        offline_data()
+    except Exception:  # a broken data file is said when the engine is used
+        logging.getLogger(__name__).debug("Could not read the offline data", exc_info=True)
 
 
 async def amain(

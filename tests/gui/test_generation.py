@@ -151,16 +151,23 @@ async def test_cancel_stops_at_once_and_keeps_what_is_done(
             assert window.generation_view.resume_button.isVisible()
 
 
+async def _drawing(window: MainWindow, server: FakeOpenAI) -> list[bool]:
+    """Start a 4-page book and wait until its pictures are being drawn; the list fills
+    when the window closes."""
+    closed: list[bool] = []
+    window.closed.connect(lambda: closed.append(True))
+    window.ops.run(window.generate_new(openai_settings(server, 4)))
+    model = window.generation_view.model
+    await wait_until(lambda: any(c.state is CardState.DRAWING for c in model.cards), 10)
+    return closed
+
+
 async def test_quitting_while_generating_asks_first(
     make_context: Callable[..., AppContext],
 ) -> None:
     async with FakeOpenAI(pages=4, image_latency=30) as server:
         async with shown(MainWindow(make_context(api_key=KEY, base_url=server.base_url))) as window:
-            closed: list[bool] = []
-            window.closed.connect(lambda: closed.append(True))
-            window.ops.run(window.generate_new(openai_settings(server, 4)))
-            model = window.generation_view.model
-            await wait_until(lambda: any(c.state is CardState.DRAWING for c in model.cards), 10)
+            closed = await _drawing(window, server)
             window.activateWindow()
             await wait_until(window.isActiveWindow, 2, "the window to become active")
             await press(window, Qt.Key.Key_Q)  # no shortcut: nothing happens
@@ -185,11 +192,7 @@ async def test_a_close_by_the_program_does_not_ask(
 ) -> None:
     async with FakeOpenAI(pages=4, image_latency=30) as server:
         async with shown(MainWindow(make_context(api_key=KEY, base_url=server.base_url))) as window:
-            closed: list[bool] = []
-            window.closed.connect(lambda: closed.append(True))
-            window.ops.run(window.generate_new(openai_settings(server, 4)))
-            model = window.generation_view.model
-            await wait_until(lambda: any(c.state is CardState.DRAWING for c in model.cards), 10)
+            closed = await _drawing(window, server)
             await asyncio.sleep(0.5)
             window.close()  # a signal or the session ending, not a person
             assert closed
